@@ -2,7 +2,7 @@
  * Clocks and timers.
  *
  * Both clocks keep timers in one {@link TimerQueue} and fire them in the same order:
- * by scheduled time, then by the order they were set. The {@link TestClock} is advanced by the
+ * by scheduled time, then by the order they were set (a repeating timer keeps its place). The {@link TestClock} is advanced by the
  * event stream (backtest: time jumps to each event's timestamp, firing every timer due on the
  * way, with the clock set to each timer's own time while its callback runs). The
  * {@link LiveClock} reads the wall clock and fires due timers from one `setTimeout`.
@@ -90,8 +90,8 @@ export class TimerQueue {
     if (top.interval > 0) {
       const next = top.next + top.interval;
       if (top.stop === null || next <= top.stop) {
+        // Keeps its original sequence number: ties always break by the order timers were set.
         top.next = next;
-        top.seq = this.seq++;
         this.push(top);
       } else {
         this.byName.delete(top.name);

@@ -124,8 +124,58 @@ export function parseDecimal(text: string): ParsedDecimal {
  */
 export function parseToRaw(text: string, precision: number, mode?: RoundingMode): number {
   checkPrecision(precision);
+  const fast = scanPlainDecimal(text, precision);
+  if (fast !== null) return fast;
   const { raw, scale } = parseDecimal(text);
   return rescale(raw, scale, precision, mode, text);
+}
+
+/**
+ * Fast path of {@link parseToRaw} for the common exchange form `[-]digits[.digits]` whose
+ * fraction fits `precision` (or has only zeros beyond it): one pass over the characters, no
+ * regex, no allocation. Returns null for anything else (exponents, spaces, rounding needed,
+ * more than 15 significant digits), which then takes the general path.
+ */
+function scanPlainDecimal(text: string, precision: number): number | null {
+  const n = text.length;
+  let i = 0;
+  let neg = false;
+  if (n === 0) return null;
+  const c0 = text.charCodeAt(0);
+  if (c0 === 45 /* - */) {
+    neg = true;
+    i = 1;
+  } else if (c0 === 43 /* + */) {
+    i = 1;
+  }
+  let acc = 0;
+  let digits = 0;
+  let sawDigit = false;
+  let frac = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      sawDigit = true;
+      if (frac >= 0) {
+        if (frac >= precision) {
+          if (c !== 48) return null;
+          continue;
+        }
+        frac++;
+      }
+      if (acc !== 0 || c !== 48) digits++;
+      acc = acc * 10 + (c - 48);
+    } else if (c === 46 /* . */ && frac < 0) {
+      frac = 0;
+    } else {
+      return null;
+    }
+  }
+  if (!sawDigit || digits > 15) return null;
+  const f = Math.max(frac, 0);
+  const raw = f === precision ? acc : acc * POW10[precision - f];
+  if (!Number.isSafeInteger(raw)) return null;
+  return neg ? (raw === 0 ? 0 : -raw) : raw;
 }
 
 /** Converts a finite JS number (e.g. from JSON) to raw at `precision`, via its shortest decimal form. */
