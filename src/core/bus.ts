@@ -16,7 +16,12 @@
  */
 import { BotV6Error } from "../model/errors.js";
 
-export type Handler<T> = (message: T) => void;
+/**
+ * A subscriber. Declared with method syntax so `Topic<TradeTick>` is assignable to
+ * `Topic<unknown>` (parameter bivariance): heterogeneous topics can travel together, e.g. in
+ * the kernel's `TimedMessage` stream.
+ */
+export type Handler<T> = { bivarianceHack(message: T): void }["bivarianceHack"];
 
 export class BusError extends BotV6Error {}
 
