@@ -4,5 +4,10 @@
 import { register } from "tsx/esm/api";
 
 register();
+// `botv6 ... | head` closes the pipe early: that is not an error.
+process.stdout.on("error", (e) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
 const { runCli } = await import("../src/cli/main.ts");
 process.exitCode = await runCli(process.argv.slice(2));

@@ -14,7 +14,7 @@ import { InstrumentId } from "../../model/identifiers.js";
 import { parseIsoToMicros, type UnixMicros } from "../../model/time.js";
 import { binanceInstrumentId, intervalSpec } from "../parsers/binance.js";
 import { DeltaBatch } from "../parsers/book-build.js";
-import { MarketRecord, ParseError, type ParseResult, parsePrice, parseQuantity } from "../parsers/common.js";
+import { MarketRecord, ParseError, type ParseResult, parsePrice, parseQuantity, volumeText } from "../parsers/common.js";
 import type { LineDecoder } from "./containers.js";
 import { DataFileError } from "./errors.js";
 import { instrumentForFile, intervalFromName } from "./instrument.js";
@@ -398,7 +398,7 @@ export class OhlcvCsvDecoder extends CsvDecoder {
   }
 
   protected override header(): void {
-    this.id = instrumentForFile(this.file, this.instrument);
+    this.id = instrumentForFile(this.file, this.instrument, true);
     this.timeCol = ["time", "timestamp", "open_time", "date", "datetime"].find((c) => this.has(c)) ?? "";
     const iv = this.interval ?? intervalFromName(this.file);
     if (iv !== null) this.barType = new BarType(this.id, intervalSpec(iv, "interval"));
@@ -413,7 +413,9 @@ export class OhlcvCsvDecoder extends CsvDecoder {
       parsePrice(this.col(cells, "high"), "high"),
       parsePrice(this.col(cells, "low"), "low"),
       parsePrice(this.col(cells, "close"), "close"),
-      this.has("volume") ? parseQuantity(this.col(cells, "volume"), "volume") : parseQuantity("0", "volume"),
+      this.has("volume")
+        ? parseQuantity(volumeText(this.col(cells, "volume"), "volume"), "volume")
+        : parseQuantity("0", "volume"),
       t,
       close,
       close,

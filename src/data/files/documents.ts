@@ -15,6 +15,7 @@ import { intervalSpec } from "../parsers/binance.js";
 import {
   ControlMessage,
   decimalParts,
+  volumeText,
   isObject,
   MarketRecord,
   ParseError,
@@ -43,11 +44,11 @@ function parseDocument(file: string, text: string): unknown {
 }
 
 /** Max decimal scale of column `c` over rows (numbers or numeric strings). */
-function columnScale(rows: unknown[], c: number): number {
+function columnScale(rows: unknown[], c: number, volume = false): number {
   let max = 0;
   for (const r of rows) {
     if (!Array.isArray(r)) continue;
-    const v = r[c];
+    const v = volume ? volumeText(r[c], "volume") : r[c];
     if (typeof v !== "number" && typeof v !== "string") continue;
     try {
       const { scale } = decimalParts(v, String(c));
@@ -138,7 +139,7 @@ export function* freqtradeOhlcv(
   interval?: string,
 ): Generator<DocumentItem> {
   const rows = rowsOf(file, parseDocument(file, text));
-  const id = instrumentForFile(file, instrument);
+  const id = instrumentForFile(file, instrument, true);
   let iv = interval ?? intervalFromName(file);
   if (iv === null && rows.length >= 2 && Array.isArray(rows[0]) && Array.isArray(rows[1])) {
     const step = Number(rows[1][0]) - Number(rows[0][0]);
@@ -154,7 +155,7 @@ export function* freqtradeOhlcv(
   const barType = new BarType(id, intervalSpec(iv, "interval"));
   const len = barType.spec.intervalMicros();
   const ps = Math.max(columnScale(rows, 1), columnScale(rows, 2), columnScale(rows, 3), columnScale(rows, 4));
-  const vs = columnScale(rows, 5);
+  const vs = columnScale(rows, 5, true);
   yield* eachRow(
     rows,
     (r) => {
@@ -167,7 +168,7 @@ export function* freqtradeOhlcv(
         priceAt(r[2], ps, "high"),
         priceAt(r[3], ps, "low"),
         priceAt(r[4], ps, "close"),
-        qtyAt(r[5], vs, "volume"),
+        qtyAt(volumeText(r[5], "volume"), vs, "volume"),
         t,
         t + len,
         t + len,

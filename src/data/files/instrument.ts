@@ -20,14 +20,21 @@ const VENUES = [
 /**
  * The instrument of a file that does not name one in its rows: `override` (`SYMBOL.VENUE`) if
  * given, else the first upper-case token of the file name as symbol and a known venue token
- * (`binance-usdm_BTCUSDT_trades_2024-08-08.csv` → `BTCUSDT-PERP.BINANCE`). Throws if unknown.
+ * (`binance-usdm_BTCUSDT_trades_2024-08-08.csv` → `BTCUSDT-PERP.BINANCE`). Throws if unknown,
+ * unless `anonymous` (bare candle files): then the file's name labels it, venue `FILE`
+ * (`btcusdt-1h.csv` → `BTCUSDT-1H.FILE`).
  */
-export function instrumentForFile(file: string, override?: string): InstrumentId {
+export function instrumentForFile(file: string, override?: string, anonymous = false): InstrumentId {
   if (override !== undefined) return InstrumentId.parse(override);
   const name = basename(file).replace(/(\.(csv|json|jsonl|txt|gz))+$/i, "");
   const tokens = name.split(/[_\s]+/);
   const symbol = tokens.find((t) => /^[A-Z0-9]+([-/][A-Z0-9]+)*$/.test(t) && /[A-Z]/.test(t));
   const venueToken = tokens.map((t) => t.toLowerCase()).find((t) => VENUES.some((v) => t.startsWith(v)));
+  if (symbol === undefined && anonymous) {
+    // A bare candle file: the bars only need a label. Named after the file, venue FILE.
+    const label = name.toUpperCase().replace(/[^A-Z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "CANDLES";
+    return InstrumentId.of(label, "FILE");
+  }
   if (symbol === undefined) {
     throw new DataFileError(
       "DATA_NO_INSTRUMENT",

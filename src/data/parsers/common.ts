@@ -136,6 +136,21 @@ export function numberText(v: number, field: string): string {
   return String(v);
 }
 
+/**
+ * Candle volume as decimal text, read to at most 15 significant digits. Volumes of candle
+ * files written from floats can carry binary artefacts (`218102.59507500002`) that no exact
+ * decimal type should take at face value; 15 significant digits is what a double holds
+ * exactly. Prices are never treated this way: they must be exact.
+ */
+export function volumeText(v: unknown, field: string): unknown {
+  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n)) return v;
+  const digits = String(typeof v === "string" ? v : n).replace(/^[-+]?0*\.?0*|[eE].*$|\./g, "");
+  if (digits.length <= 15) return v;
+  void field;
+  return String(Number(n.toPrecision(15)));
+}
+
 /** A price at the precision it is written with. */
 export function parsePrice(text: unknown, field: string): Price {
   const { raw, scale } = decimalParts(text, field);
