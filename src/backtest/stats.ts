@@ -63,7 +63,11 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-export function computeStats(curve: readonly EquitySample[], trades: readonly TradeSummary[], options: StatsOptions = {}): BacktestStats {
+export function computeStats(
+  curve: readonly EquitySample[],
+  trades: readonly TradeSummary[],
+  options: StatsOptions = {},
+): BacktestStats {
   const n = curve.length;
   const start = n > 0 ? curve[0].equity : 0;
   const end = n > 0 ? curve[n - 1].equity : 0;
@@ -83,7 +87,9 @@ export function computeStats(curve: readonly EquitySample[], trades: readonly Tr
   const variance =
     excess.length > 1 ? excess.reduce((a, r) => a + (r - mean) ** 2, 0) / (excess.length - 1) : Number.NaN;
   const sd = Math.sqrt(variance);
-  const downside = excess.length ? Math.sqrt(excess.reduce((a, r) => a + Math.min(r, 0) ** 2, 0) / excess.length) : Number.NaN;
+  const downside = excess.length
+    ? Math.sqrt(excess.reduce((a, r) => a + Math.min(r, 0) ** 2, 0) / excess.length)
+    : Number.NaN;
   const years = span / MICROS_PER_YEAR;
   const totalReturn = start === 0 ? Number.NaN : end / start - 1;
   const cagr = years > 0 && start > 0 && end > 0 ? (end / start) ** (1 / years) - 1 : Number.NaN;
@@ -138,7 +144,8 @@ export function computeStats(curve: readonly EquitySample[], trades: readonly Tr
     maxDrawdownDurationUs: maxDdDur,
     trades: trades.length,
     winRate: trades.length ? wins.length / trades.length : Number.NaN,
-    profitFactor: grossLoss > 0 ? grossProfit / grossLoss : grossProfit > 0 ? Number.POSITIVE_INFINITY : Number.NaN,
+    profitFactor:
+      grossLoss > 0 ? grossProfit / grossLoss : grossProfit > 0 ? Number.POSITIVE_INFINITY : Number.NaN,
     expectancy: trades.length ? trades.reduce((a, t) => a + t.pnl, 0) / trades.length : Number.NaN,
     averageWin: wins.length ? grossProfit / wins.length : Number.NaN,
     averageLoss: losses.length ? -grossLoss / losses.length : Number.NaN,

@@ -95,9 +95,9 @@ export class Portfolio {
     return [...this.positions.values()].filter((p) => p.isOpen);
   }
 
-  /** Every position ever held, closed ones first, in the order they closed. */
+  /** Every position ever held: those replaced by a later one first, then the current ones. */
   allPositions(): Position[] {
-    return [...this.closed, ...this.openPositions()];
+    return [...this.closed, ...this.positions.values()];
   }
 
   /** Applies a fill to the account and the netting position; returns the position events. */

@@ -55,9 +55,14 @@ export class Position {
   openedAt: UnixMicros;
   closedAt: UnixMicros | null = null;
   lastFillEventId = "";
-  /** Average price of the closing fills (float, for reports). */
-  private closeNotional = 0;
-  private closeQty = 0;
+  /** Exact Σ price_raw × qty_raw of the opening fills (scale pp + qp) and their quantity. */
+  entryNotional = 0n;
+  entryQtyRaw = 0;
+  /** Exact Σ price_raw × qty_raw of the reducing fills and their quantity. */
+  exitNotional = 0n;
+  exitQtyRaw = 0;
+  /** Side of the first fill: true when the position was opened long. */
+  entrySideBuy = true;
 
   constructor(
     id: PositionId,
@@ -112,7 +117,9 @@ export class Position {
   }
 
   get avgPxClose(): number {
-    return this.closeQty === 0 ? 0 : this.closeNotional / this.closeQty;
+    return this.exitQtyRaw === 0
+      ? 0
+      : Number(this.exitNotional) / this.exitQtyRaw / 10 ** this.instrument.pricePrecision;
   }
 
   get realizedPnl(): Money {
@@ -167,6 +174,9 @@ export class Position {
     const px = BigInt(fill.lastPx.raw);
     const q = BigInt(quantityRaw);
     if (open === 0 || Math.sign(signed) === Math.sign(open)) {
+      if (open === 0) this.entrySideBuy = signed > 0;
+      this.entryNotional += px * q;
+      this.entryQtyRaw += quantityRaw;
       this.cost += px * q * COST_EXTRA;
       this.signedQtyRaw = open + signed;
       return open === 0 ? "opened" : "increased";
@@ -186,8 +196,8 @@ export class Position {
     this.realizedRaw += Number(pnl);
     this.cost -= share;
     this.signedQtyRaw = open + signed;
-    this.closeNotional += fill.lastPx.toNumber() * quantityRaw;
-    this.closeQty += quantityRaw;
+    this.exitNotional += px * q;
+    this.exitQtyRaw += quantityRaw;
     if (this.signedQtyRaw === 0) {
       this.cost = 0n;
       this.closedAt = fill.tsEvent;

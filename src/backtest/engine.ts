@@ -1,0 +1,410 @@
+/**
+ * The backtest engine: the node's kernel driven by recorded or synthetic data on the test
+ * clock, with a simulated exchange per venue. Strategies, the execution engine, the risk gate
+ * and the portfolio are the very components a live node runs; only the clock, the data source
+ * and the venues are the backtest's.
+ *
+ * Per data event, in one synchronous step:
+ *   1. the clock advances to the event's time (timers due before it fire first: latency
+ *      deliveries, strategy timers, equity samples);
+ *   2. the simulated exchange of the instrument's venue sees the event (fills happen here, so
+ *      an order placed on bar t fills on bar t+1, never on data it was computed from);
+ *   3. the portfolio's mark is updated;
+ *   4. the data engine publishes it to strategies (indicators first, then the hooks).
+ * Same data + same config + same seed ⇒ the same orders, fills and equity, bit for bit.
+ */
+import { TestClock } from "../core/clock.js";
+import { Kernel } from "../core/kernel.js";
+import { createLogger } from "../core/logging.js";
+import { Rng } from "../core/rng.js";
+import { Topics } from "../core/topics.js";
+import { DataEngine } from "../data/engine.js";
+import { ContingencyManager } from "../execution/contingency.js";
+import { OrderEmulator } from "../execution/emulator.js";
+import { ExecutionEngine } from "../execution/engine.js";
+import { type Currency, currency } from "../model/currency.js";
+import {
+  AggregationSource,
+  Bar,
+  type MarketData,
+  MarkPriceUpdate,
+  OrderBookDeltas,
+  OrderBookDepth,
+  QuoteTick,
+  TradeTick,
+} from "../model/data.js";
+import { BotV6Error } from "../model/errors.js";
+import type { OrderFilled, PositionEvent } from "../model/events.js";
+import { divRoundBig, formatRaw, pow10n, RoundingMode } from "../model/fixed.js";
+import { AccountId, type InstrumentId } from "../model/identifiers.js";
+import type { Instrument } from "../model/instruments.js";
+import type { Order } from "../model/orders.js";
+import { microsToIso, type UnixMicros } from "../model/time.js";
+import { Money, Price } from "../model/values.js";
+import { CashAccount, MarginAccount } from "../portfolio/account.js";
+import { Portfolio } from "../portfolio/portfolio.js";
+import type { Position } from "../portfolio/position.js";
+import type { Strategy, TradingContext } from "../strategy/strategy.js";
+import { type FillModelKind, SimulatedExchange } from "../venues/sim/exchange.js";
+import { type BacktestStats, computeStats } from "./stats.js";
+
+export class BacktestError extends BotV6Error {}
+
+export interface BacktestVenueConfig {
+  /** Venue name, as in the instruments' ids. */
+  name: string;
+  accountType: "cash" | "margin";
+  /** e.g. ["100000 USDT"]. */
+  startingBalances: string[];
+  fillModel: FillModelKind;
+  latency?: { entryUs: number; ackUs: number; jitterUs: number };
+  /** Decimal fee rates overriding the instruments' own. */
+  fees?: { maker: string; taker: string };
+  barPath?: "proximity" | "ohlc" | "olhc";
+  /** Leverage for every instrument of a margin account. */
+  leverage?: number;
+}
+
+export interface BacktestConfig {
+  traderId?: string;
+  seed?: number;
+  venues: BacktestVenueConfig[];
+  instruments: Instrument[];
+  /** Currency of equity and statistics (default: the first venue's first starting balance). */
+  reportingCurrency?: Currency;
+  /** Equity sampling interval in µs (default 60 s). */
+  equitySampleUs?: number;
+  /** Record every bus message into a SHA-256 event log (default false). */
+  eventLog?: boolean;
+}
+
+/** A round trip: a position from open to close. */
+export interface RoundTrip {
+  instrumentId: string;
+  strategyId: string;
+  side: "LONG" | "SHORT";
+  qty: string;
+  entryTime: UnixMicros;
+  entryPrice: string;
+  exitTime: UnixMicros;
+  exitPrice: string;
+  /** Net PnL after the round trip's fees, settlement currency. */
+  pnl: string;
+  fees: string;
+  currency: string;
+}
+
+export interface BacktestResult {
+  orders: Order[];
+  fills: OrderFilled[];
+  trades: RoundTrip[];
+  positions: Position[];
+  equityCurve: { ts: UnixMicros; equity: string }[];
+  finalEquity: Money;
+  startEquity: Money;
+  stats: BacktestStats;
+  events: number;
+  startTime: UnixMicros;
+  endTime: UnixMicros;
+}
+
+function tsOf(d: MarketData): UnixMicros {
+  return d.tsEvent;
+}
+
+/** Average price of an exact notional (scale pp+qp) over a raw quantity, as a decimal string. */
+function avgPriceText(notional: bigint, qtyRaw: number, pricePrecision: number): string {
+  if (qtyRaw === 0) return formatRaw(0, pricePrecision);
+  const q = BigInt(qtyRaw);
+  if (notional % q === 0n) return formatRaw(Number(notional / q), pricePrecision);
+  const extra = 8;
+  const v = divRoundBig(notional * pow10n(extra), q, RoundingMode.HalfEven);
+  return formatRaw(Number(v), pricePrecision + extra).replace(/0+$/, "");
+}
+
+export class BacktestEngine {
+  readonly kernel: Kernel;
+  readonly clock: TestClock;
+  readonly data: DataEngine;
+  readonly exec: ExecutionEngine;
+  readonly portfolio: Portfolio;
+  readonly exchanges = new Map<string, SimulatedExchange>();
+  readonly fills: OrderFilled[] = [];
+  private readonly instruments = new Map<string, Instrument>();
+  private readonly strategies: Strategy[] = [];
+  private readonly pendingPositionEvents: PositionEvent[] = [];
+  private readonly startBalances: Money[] = [];
+  private readonly sampleUs: number;
+  private started = false;
+
+  constructor(readonly config: BacktestConfig) {
+    if (config.venues.length === 0)
+      throw new BacktestError("BACKTEST_CONFIG", "a backtest needs at least one venue", {});
+    if (config.instruments.length === 0)
+      throw new BacktestError("BACKTEST_CONFIG", "a backtest needs at least one instrument", {});
+    this.clock = new TestClock(0);
+    this.kernel = new Kernel({
+      traderId: config.traderId ?? "BACKTEST",
+      mode: "backtest",
+      seed: config.seed ?? 42,
+      clock: this.clock,
+      logger: createLogger({ level: "silent" }),
+    });
+    this.sampleUs = config.equitySampleUs ?? 60_000_000;
+    for (const i of config.instruments) this.instruments.set(i.id.value, i);
+    const firstBalance = config.venues[0].startingBalances[0];
+    const reporting =
+      config.reportingCurrency ?? (firstBalance === undefined ? null : currency(firstBalance.split(" ")[1]));
+    if (reporting === null)
+      throw new BacktestError("BACKTEST_CONFIG", "give a reportingCurrency or a starting balance", {});
+    this.portfolio = new Portfolio(this.kernel.ids, reporting);
+    for (const i of config.instruments) this.portfolio.addInstrument(i);
+
+    this.data = this.kernel.add(new DataEngine());
+    const instrumentMap = new Map<InstrumentId, Instrument>(config.instruments.map((i) => [i.id, i]));
+    this.exec = this.kernel.add(new ExecutionEngine({ instruments: instrumentMap }));
+    new ContingencyManager(this.exec);
+    new OrderEmulator(this.exec, (topic, handler) => this.kernel.bus.subscribe(topic, handler));
+
+    // Fills update the portfolio as bookkeeping (before strategies hear of the fill); the
+    // position events are published right after the order event.
+    this.exec.onEventApplied((event) => {
+      if (event.type !== "OrderFilled") return;
+      this.fills.push(event);
+      for (const pe of this.portfolio.onFill(event)) this.pendingPositionEvents.push(pe);
+    });
+    this.exec.onEvent(() => {
+      if (this.pendingPositionEvents.length === 0) return;
+      const events = this.pendingPositionEvents.splice(0);
+      for (const pe of events) this.kernel.bus.publish(Topics.positionEvents(pe.strategyId), pe);
+    });
+
+    let venueIndex = 0;
+    for (const v of config.venues) {
+      const accountId = new AccountId(`${v.name}-001`);
+      const account = v.accountType === "cash" ? new CashAccount(accountId) : new MarginAccount(accountId);
+      for (const b of v.startingBalances) {
+        const [amount, code] = b.split(" ");
+        if (amount === undefined || code === undefined) {
+          throw new BacktestError(
+            "BACKTEST_CONFIG",
+            `venue ${v.name}: starting balance "${b}" must be "AMOUNT CURRENCY"`,
+            {},
+          );
+        }
+        account.deposit(currency(code), amount);
+        this.startBalances.push(Money.parse(amount, currency(code)));
+      }
+      this.portfolio.addAccount(account);
+      const venueInstruments = config.instruments.filter((i) => i.id.venue === v.name);
+      if (account instanceof MarginAccount && v.leverage !== undefined) {
+        for (const i of venueInstruments)
+          if ("maxLeverage" in i) account.setLeverage(i as Instrument & { maxLeverage: number }, v.leverage);
+      }
+      const exchange = new SimulatedExchange({
+        venue: v.name,
+        accountId,
+        instruments: venueInstruments,
+        clock: this.clock,
+        rng: new Rng((config.seed ?? 42) * 31 + ++venueIndex),
+        fillModel: v.fillModel,
+        latency: v.latency,
+        fees: v.fees,
+        barPath: v.barPath,
+        positionOf: (id: InstrumentId) => this.netPositionRaw(id),
+      });
+      this.exec.registerClient(exchange);
+      this.exchanges.set(v.name, exchange);
+    }
+  }
+
+  /** Net position of every strategy in an instrument (raw): what reduce-only is judged on. */
+  private netPositionRaw(id: InstrumentId): number {
+    let n = 0;
+    for (const p of this.portfolio.openPositions())
+      if (p.instrument.id.value === id.value) n += p.signedQtyRaw;
+    return n;
+  }
+
+  instrument(id: InstrumentId | string): Instrument {
+    const key = typeof id === "string" ? id : id.value;
+    const i = this.instruments.get(key);
+    if (i === undefined)
+      throw new BacktestError("BACKTEST_UNKNOWN_INSTRUMENT", `unknown instrument ${key}`, {
+        instrument: key,
+      });
+    return i;
+  }
+
+  addStrategy(strategy: Strategy): void {
+    if (this.started) throw new BacktestError("BACKTEST_STARTED", "add strategies before running", {});
+    const ctx: TradingContext = {
+      instrument: (id) => this.instrument(id),
+      execute: (cmd) => this.exec.execute(cmd),
+      portfolio: this.portfolio,
+      orders: this.exec.cache,
+      book: (id) => this.data.book(id),
+      requestBars: (barType) => {
+        if (
+          barType.source === AggregationSource.Internal &&
+          !this.data.barSubscriptions.some((b) => b.toString() === barType.toString())
+        ) {
+          this.data.subscribeBars(barType);
+        }
+      },
+    };
+    strategy.attach(ctx);
+    this.strategies.push(strategy);
+    this.kernel.add(strategy);
+  }
+
+  /**
+   * Runs the backtest over time-ordered market data. `onProgress` is called every 64k events
+   * with the count and the current time (for progress bars).
+   */
+  async run(
+    data: Iterable<MarketData> | AsyncIterable<MarketData>,
+    onProgress?: (events: number, ts: UnixMicros) => void,
+  ): Promise<BacktestResult> {
+    if (this.started) throw new BacktestError("BACKTEST_STARTED", "a backtest engine runs once", {});
+    this.started = true;
+    let count = 0;
+    let first = -1;
+    let last = -1;
+    let nextSample = -1;
+    const startEquity = () => this.portfolio.totalEquity();
+    let startEq: Money | null = null;
+    const step = (d: MarketData) => {
+      const ts = tsOf(d);
+      if (first < 0) {
+        first = ts;
+        this.clock.setTime(ts);
+        this.kernel.start();
+        startEq = startEquity();
+        this.portfolio.snapshot(ts);
+        nextSample = ts - (ts % this.sampleUs) + this.sampleUs;
+      } else if (ts < last) {
+        throw new BacktestError(
+          "BACKTEST_OUT_OF_ORDER",
+          `event ${count} (${d.constructor.name} ${d instanceof Bar ? d.barType.instrumentId : d.instrumentId}) at ${microsToIso(ts)} is before the previous event at ${microsToIso(last)}`,
+          { index: count, ts, previous: last },
+        );
+      }
+      while (nextSample <= ts) {
+        this.clock.advanceTo(nextSample);
+        this.portfolio.snapshot(nextSample);
+        nextSample += this.sampleUs;
+      }
+      this.clock.advanceTo(ts);
+      const id = d instanceof Bar ? d.barType.instrumentId : d.instrumentId;
+      const exchange = this.exchanges.get(id.venue);
+      if (d instanceof TradeTick) {
+        exchange?.processTrade(d);
+        this.portfolio.updateMark(id.value, d.price);
+      } else if (d instanceof QuoteTick) {
+        exchange?.processQuote(d);
+        if (this.portfolio.mark(id.value) === undefined || !this.hasTrades) this.markFromQuote(d);
+      } else if (d instanceof OrderBookDeltas) {
+        exchange?.processBookDeltas(d);
+      } else if (d instanceof Bar) {
+        exchange?.processBar(d);
+        this.portfolio.updateMark(id.value, d.close);
+      } else if (d instanceof MarkPriceUpdate) {
+        exchange?.processMarkPrice(d);
+      } else if (!(d instanceof OrderBookDepth)) {
+        throw new BacktestError("BACKTEST_DATA", `unsupported data ${String(d)}`, {});
+      }
+      if (d instanceof TradeTick) this.hasTrades = true;
+      this.data.process(d);
+      if (d instanceof OrderBookDeltas && !this.hasTrades) this.markFromBook(id);
+      last = ts;
+      count++;
+      if (onProgress !== undefined && (count & 0xffff) === 0) onProgress(count, ts);
+    };
+    if (Symbol.asyncIterator in (data as object)) {
+      for await (const d of data as AsyncIterable<MarketData>) step(d);
+    } else {
+      for (const d of data as Iterable<MarketData>) step(d);
+    }
+    if (first < 0) throw new BacktestError("BACKTEST_NO_DATA", "the data source produced no events", {});
+    this.data.flushBars();
+    this.portfolio.snapshot(last);
+    this.kernel.stop();
+    onProgress?.(count, last);
+    return this.result(startEq ?? startEquity(), first, last, count);
+  }
+
+  private hasTrades = false;
+
+  private markFromQuote(q: QuoteTick): void {
+    const inst = this.instruments.get(q.instrumentId.value);
+    if (inst === undefined) return;
+    const mid = Math.round((q.bidPrice.raw + q.askPrice.raw) / 2);
+    this.portfolio.updateMark(q.instrumentId.value, Price.fromRaw(mid, q.bidPrice.precision));
+  }
+
+  private markFromBook(id: InstrumentId): void {
+    const book = this.data.book(id);
+    if (book === null || book.bidLevels === 0 || book.askLevels === 0) return;
+    const mid = book.mid();
+    if (mid !== null)
+      this.portfolio.updateMark(
+        id.value,
+        mid.withPrecision(this.instrument(id).pricePrecision, RoundingMode.HalfEven),
+      );
+  }
+
+  private result(startEq: Money, first: UnixMicros, last: UnixMicros, events: number): BacktestResult {
+    const reporting = this.portfolio.reportingCurrency;
+    const trades: RoundTrip[] = [];
+    for (const p of this.portfolio.allPositions()) {
+      if (p.isOpen || p.closedAt === null) continue;
+      const long = p.entrySideBuy;
+      trades.push({
+        instrumentId: p.instrument.id.value,
+        strategyId: p.strategyId.value,
+        side: long ? "LONG" : "SHORT",
+        qty: formatRaw(p.entryQtyRaw, p.instrument.sizePrecision),
+        entryTime: p.openedAt,
+        entryPrice: avgPriceText(p.entryNotional, p.entryQtyRaw, p.instrument.pricePrecision),
+        exitTime: p.closedAt,
+        exitPrice: avgPriceText(p.exitNotional, p.exitQtyRaw, p.instrument.pricePrecision),
+        pnl: formatRaw(p.realizedRaw - p.feesInSettlementRaw, p.settlement.precision),
+        fees: formatRaw(p.feesInSettlementRaw, p.settlement.precision),
+        currency: p.settlement.code,
+      });
+    }
+    trades.sort((a, b) => a.exitTime - b.exitTime || a.entryTime - b.entryTime);
+    const curve = this.portfolio.equityCurve.map((e) => ({
+      ts: e.ts,
+      equity: formatRaw(e.equityRaw, reporting.precision),
+    }));
+    const scale = 10 ** reporting.precision;
+    const stats = computeStats(
+      this.portfolio.equityCurve.map((e) => ({ ts: e.ts, equity: e.equityRaw / scale })),
+      trades.map((t) => ({
+        entryTime: t.entryTime,
+        exitTime: t.exitTime,
+        pnl: Number(t.pnl),
+        fees: Number(t.fees),
+        notional:
+          (Number(t.entryPrice) + Number(t.exitPrice)) *
+          Number(t.qty) *
+          this.instrument(t.instrumentId).multiplier,
+      })),
+    );
+    return {
+      orders: this.exec.cache.orders(),
+      fills: this.fills,
+      trades,
+      positions: this.portfolio.allPositions(),
+      equityCurve: curve,
+      finalEquity: this.portfolio.totalEquity(),
+      startEquity: startEq,
+      stats,
+      events,
+      startTime: first,
+      endTime: last,
+    };
+  }
+}
