@@ -175,7 +175,7 @@ describe("botv6 backtest (quick form)", () => {
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.goto(`file://${report}`);
       await page.waitForFunction(
-        () => (window as unknown as { __reportReady?: boolean }).__reportReady === true,
+        () => (globalThis as unknown as { __reportReady?: boolean }).__reportReady === true,
         null,
         { timeout: 15_000 },
       );
