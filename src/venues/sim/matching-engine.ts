@@ -492,6 +492,70 @@ export class MatchingEngine {
     this.busy = false;
   }
 
+  /**
+   * An external fill of a resting order: a taker that is not in this book (market data, e.g. a
+   * recorded trade that reached the order's queue position) fills up to `quantity` of resting
+   * order `orderId` at `price`. Emits one Trade with the taker fields of {@link EXTERNAL_OWNER}
+   * (`orderId` 0) and the order as maker; a reduce-only maker is checked as in matching (resized
+   * or canceled). The last price is not changed (feed the print with {@link setLastPrice}).
+   * Returns the quantity filled (0 when the order is not resting). Used by the fill models.
+   */
+  fillResting(orderId: number, quantity: number, price: number): number {
+    checkPrice(price, "fillResting");
+    if (!Number.isSafeInteger(quantity) || quantity <= 0) {
+      throw new RangeError(`fillResting: quantity must be a positive safe integer, got ${quantity}`);
+    }
+    this.enter();
+    const maker = this.orders.get(orderId);
+    if (maker === undefined || maker.state !== NodeState.Resting) {
+      this.busy = false;
+      return 0;
+    }
+    const side = maker.isBuy ? this.bids : this.asks;
+    const level = maker.level!;
+    if (maker.reduceOnly) {
+      const allowed = this.reduceOnlyAllowance(maker.owner, maker.isBuy);
+      if (allowed === 0) {
+        side.remove(maker);
+        this.emitOrder(EngineEventKind.Canceled, maker, Reason.ReduceOnlyPositionClosed);
+        this.release(maker);
+        this.drainTriggers();
+        this.busy = false;
+        return 0;
+      }
+      if (allowed < maker.leaves) {
+        level.volume -= maker.leaves - allowed;
+        this.resize(maker, maker.quantity - (maker.leaves - allowed));
+        this.emitOrder(EngineEventKind.Updated, maker, Reason.ReduceOnlyResized);
+      }
+    }
+    const q = Math.min(quantity, maker.leaves);
+    maker.leaves -= q;
+    level.volume -= q;
+    const e = this.resetEvent(EngineEventKind.Trade, 0);
+    e.orderId = 0;
+    e.owner = EXTERNAL_OWNER;
+    e.isBuy = !maker.isBuy;
+    e.orderType = OrderType.Limit;
+    e.price = price;
+    e.quantity = q;
+    e.leaves = 0;
+    e.tradeId = ++this.tradeSeq;
+    e.lastPx = price;
+    e.lastQty = q;
+    e.makerOrderId = maker.id;
+    e.makerOwner = maker.owner;
+    e.makerLeaves = maker.leaves;
+    this.listener(e);
+    if (maker.leaves === 0) {
+      side.remove(maker);
+      this.release(maker);
+    }
+    this.drainTriggers();
+    this.busy = false;
+    return q;
+  }
+
   /** A trade printed elsewhere (external market data): updates the last price and its triggers. */
   setLastPrice(price: number): void {
     checkPrice(price, "setLastPrice");
