@@ -101,6 +101,10 @@ export const ORDER_TRANSITIONS: ReadonlyMap<OrderStatus, ReadonlyMap<OrderEventT
   [
     S.Triggered,
     new Map<OrderEventType, Target>([
+      // An emulated order triggered locally is then released to the venue: its submission and
+      // the venue's acknowledgement keep it TRIGGERED (the acceptance records the venue id).
+      ["OrderSubmitted", "SAME"],
+      ["OrderAccepted", "SAME"],
       ["OrderRejected", S.Rejected],
       ["OrderPendingUpdate", S.PendingUpdate],
       ["OrderPendingCancel", S.PendingCancel],
@@ -401,12 +405,12 @@ export class Order {
       }
       case "OrderSubmitted":
         this.accountId = event.accountId;
-        next = target as OrderStatus;
+        next = this.resolve(target);
         break;
       case "OrderAccepted":
         this.accountId = event.accountId;
         this.venueOrderId = event.venueOrderId;
-        next = target as OrderStatus;
+        next = this.resolve(target);
         break;
       case "OrderTriggered":
         this.isTriggered = true;
