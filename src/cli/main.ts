@@ -7,7 +7,11 @@ import { Command, CommanderError } from "commander";
 import { stringify } from "yaml";
 import { ConfigError, formatIssue, loadConfig, maskSecrets } from "../core/config.js";
 import { BotV6Error } from "../model/errors.js";
+import { registerBacktestCommand } from "./backtest.js";
 import { registerDataCommands } from "./data.js";
+import { registerDemoCommand } from "./demo.js";
+import { registerIndicatorCommand } from "./indicator.js";
+import { registerModelCommands } from "./model.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -78,6 +82,10 @@ export function buildProgram(io: CliIO): Command {
   // Command groups of other modules: each file adds its subcommands to `data`.
   const data = program.command("data").description("market data: verify captures, build bars, catalog");
   registerDataCommands(data, io);
+  registerModelCommands(program, io);
+  registerIndicatorCommand(program, io);
+  registerBacktestCommand(program, io);
+  registerDemoCommand(program, io);
 
   return program;
 }
