@@ -33,17 +33,20 @@ import {
   QuoteTick,
   TradeTick,
 } from "../model/data.js";
+import { OrderSide, OrderType } from "../model/enums.js";
 import { BotV6Error } from "../model/errors.js";
 import type { OrderFilled, PositionEvent } from "../model/events.js";
 import { divRoundBig, formatRaw, pow10n, RoundingMode } from "../model/fixed.js";
-import { AccountId, type InstrumentId } from "../model/identifiers.js";
+import { AccountId, ClientOrderId, type InstrumentId } from "../model/identifiers.js";
 import type { Instrument } from "../model/instruments.js";
 import type { Order } from "../model/orders.js";
+import { createOrder } from "../model/orders.js";
 import { microsToIso, type UnixMicros } from "../model/time.js";
 import { Money, Price } from "../model/values.js";
 import { CashAccount, MarginAccount } from "../portfolio/account.js";
 import { Portfolio } from "../portfolio/portfolio.js";
 import type { Position } from "../portfolio/position.js";
+import { RiskEngine, type RiskEngineConfig } from "../risk/engine.js";
 import type { Strategy, TradingContext } from "../strategy/strategy.js";
 import { type FillModelKind, SimulatedExchange } from "../venues/sim/exchange.js";
 import { type BacktestStats, computeStats } from "./stats.js";
@@ -74,8 +77,11 @@ export interface BacktestConfig {
   reportingCurrency?: Currency;
   /** Equity sampling interval in µs (default 60 s). */
   equitySampleUs?: number;
-  /** Record every bus message into a SHA-256 event log (default false). */
-  eventLog?: boolean;
+  /**
+   * Pre-trade and post-trade risk: when given, every order and modify passes the risk engine
+   * before the venue sees it (the same gate a live node runs).
+   */
+  risk?: RiskEngineConfig;
 }
 
 /** A round trip: a position from open to close. */
@@ -130,6 +136,7 @@ export class BacktestEngine {
   readonly portfolio: Portfolio;
   readonly exchanges = new Map<string, SimulatedExchange>();
   readonly fills: OrderFilled[] = [];
+  readonly risk: RiskEngine | null = null;
   private readonly instruments = new Map<string, Instrument>();
   private readonly strategies: Strategy[] = [];
   private readonly pendingPositionEvents: PositionEvent[] = [];
@@ -163,6 +170,10 @@ export class BacktestEngine {
     this.data = this.kernel.add(new DataEngine());
     const instrumentMap = new Map<InstrumentId, Instrument>(config.instruments.map((i) => [i.id, i]));
     this.exec = this.kernel.add(new ExecutionEngine({ instruments: instrumentMap }));
+    if (config.risk !== undefined) {
+      this.risk = this.kernel.add(new RiskEngine(this.exec, config.risk));
+      this.exec.setGate(this.risk);
+    }
     new ContingencyManager(this.exec);
     new OrderEmulator(this.exec, (topic, handler) => this.kernel.bus.subscribe(topic, handler));
 
@@ -183,6 +194,7 @@ export class BacktestEngine {
     for (const v of config.venues) {
       const accountId = new AccountId(`${v.name}-001`);
       const account = v.accountType === "cash" ? new CashAccount(accountId) : new MarginAccount(accountId);
+      if (account instanceof MarginAccount) this.marginAccounts++;
       for (const b of v.startingBalances) {
         const [amount, code] = b.split(" ");
         if (amount === undefined || code === undefined) {
@@ -315,6 +327,7 @@ export class BacktestEngine {
         throw new BacktestError("BACKTEST_DATA", `unsupported data ${String(d)}`, {});
       }
       if (d instanceof TradeTick) this.hasTrades = true;
+      if (this.marginAccounts > 0 && (d instanceof TradeTick || d instanceof Bar)) this.checkLiquidations(ts);
       this.data.process(d);
       if (d instanceof OrderBookDeltas && !this.hasTrades) this.markFromBook(id);
       last = ts;
@@ -335,6 +348,60 @@ export class BacktestEngine {
   }
 
   private hasTrades = false;
+  private marginAccounts = 0;
+  /** Positions liquidated, with the equity and maintenance margin that triggered it. */
+  readonly liquidations: { ts: UnixMicros; positionId: string; equity: string; maintenance: string }[] = [];
+  private readonly liquidating = new Set<string>();
+
+  /**
+   * Margin call: when an account's equity falls to its maintenance margin, every open order of
+   * the position's strategy on that instrument is canceled and the position is closed with a
+   * reduce-only market order tagged `liquidation` (the simulated venue's liquidation engine).
+   */
+  private checkLiquidations(ts: UnixMicros): void {
+    if (this.portfolio.openPositions().length === 0) return;
+    for (const l of this.portfolio.liquidations()) {
+      const p = l.position;
+      if (this.liquidating.has(p.id.value)) continue;
+      this.liquidating.add(p.id.value);
+      const digits = p.settlement.precision;
+      this.liquidations.push({
+        ts,
+        positionId: p.id.value,
+        equity: formatRaw(l.equityRaw, digits),
+        maintenance: formatRaw(l.maintenanceRaw, digits),
+      });
+      this.exec.execute({
+        type: "CancelAllOrders",
+        commandId: `liquidation-cancel-${p.id.value}`,
+        strategyId: p.strategyId,
+        instrumentId: p.instrument.id,
+        tsInit: ts,
+        side: null,
+      });
+      const order = createOrder({
+        strategyId: p.strategyId,
+        instrumentId: p.instrument.id,
+        clientOrderId: new ClientOrderId(`LIQ-${p.id.value}`),
+        side: p.signedQtyRaw > 0 ? OrderSide.Sell : OrderSide.Buy,
+        type: OrderType.Market,
+        quantity: p.quantity,
+        reduceOnly: true,
+        tags: ["liquidation"],
+        tsInit: ts,
+      });
+      this.exec.execute({
+        type: "SubmitOrder",
+        commandId: `liquidation-${p.id.value}`,
+        strategyId: p.strategyId,
+        instrumentId: p.instrument.id,
+        tsInit: ts,
+        order,
+        positionId: p.id,
+      });
+      this.kernel.bus.publish(Topics.system("liquidation"), this.liquidations[this.liquidations.length - 1]);
+    }
+  }
 
   private markFromQuote(q: QuoteTick): void {
     const inst = this.instruments.get(q.instrumentId.value);
