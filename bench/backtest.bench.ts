@@ -56,11 +56,21 @@ export async function run(ctx: BenchContext): Promise<void> {
   const t0 = 1_723_161_256_000_000;
   for (let i = 0; i < N; i++) {
     px += ((i * 7919) % 5) - 2;
-    trades[i] = new TradeTick(id, Price.fromRaw(px, 1), Quantity.fromRaw(1 + (i % 50), 3), i % 2 ? AggressorSide.Buyer : AggressorSide.Seller, String(i), t0 + i * 10, t0 + i * 10);
+    trades[i] = new TradeTick(
+      id,
+      Price.fromRaw(px, 1),
+      Quantity.fromRaw(1 + (i % 50), 3),
+      i % 2 ? AggressorSide.Buyer : AggressorSide.Seller,
+      String(i),
+      t0 + i * 10,
+      t0 + i * 10,
+    );
   }
   {
     const engine = new BacktestEngine({
-      venues: [{ name: "BINANCE", accountType: "margin", startingBalances: ["100000 USDT"], fillModel: "trades" }],
+      venues: [
+        { name: "BINANCE", accountType: "margin", startingBalances: ["100000 USDT"], fillModel: "trades" },
+      ],
       instruments: [perp(id)],
     });
     const s = new NoOp(id);
@@ -83,10 +93,19 @@ export async function run(ctx: BenchContext): Promise<void> {
   }
   {
     const data: MarketData[] = [];
-    for await (const rec of readMarketData([`${DATA}orderbook/hftbacktest_binance-usdm_btcusdt_20240808.gz`])) data.push(rec.data);
+    for await (const rec of readMarketData([`${DATA}orderbook/hftbacktest_binance-usdm_btcusdt_20240808.gz`]))
+      data.push(rec.data);
     data.sort((a, b) => a.tsEvent - b.tsEvent);
     const engine = new BacktestEngine({
-      venues: [{ name: "BINANCE", accountType: "margin", startingBalances: ["100000 USDT"], fillModel: "l2", leverage: 10 }],
+      venues: [
+        {
+          name: "BINANCE",
+          accountType: "margin",
+          startingBalances: ["100000 USDT"],
+          fillModel: "l2",
+          leverage: 10,
+        },
+      ],
       instruments: [perp(id)],
     });
     engine.addStrategy(new MarketMaker("MM", { instrument: id.value, size: "0.010" }));

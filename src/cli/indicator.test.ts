@@ -48,7 +48,17 @@ describe("botv6 indicator", () => {
     }
     expect(compared).toBe(ref.size);
 
-    const bb = await cli(["indicator", "bbands", "--input", CANDLES, "--param", "period=20", "--param", "multiplier=2", "--json"]);
+    const bb = await cli([
+      "indicator",
+      "bbands",
+      "--input",
+      CANDLES,
+      "--param",
+      "period=20",
+      "--param",
+      "multiplier=2",
+      "--json",
+    ]);
     const parsed = JSON.parse(bb.out) as { columns: string[]; rows: Record<string, number | null>[] };
     expect(parsed.columns.slice(0, 4)).toEqual(["time", "upper", "middle", "lower"]);
     const bref = reference("bb-20-2-close.csv");
@@ -65,7 +75,9 @@ describe("botv6 indicator", () => {
     const body = ["time,open,high,low,close,volume"];
     for (let i = 0; i < 30; i++) {
       const c = (100 + Math.sin(i) * 3).toFixed(2);
-      body.push(`2024-01-01T00:${String(i).padStart(2, "0")}:00Z,${c},${(Number(c) + 1).toFixed(2)},${(Number(c) - 1).toFixed(2)},${c},10`);
+      body.push(
+        `2024-01-01T00:${String(i).padStart(2, "0")}:00Z,${c},${(Number(c) + 1).toFixed(2)},${(Number(c) - 1).toFixed(2)},${c},10`,
+      );
     }
     writeFileSync(f, `${body.join("\n")}\n`);
     const r = await cli(["indicator", "sma", "--input", f, "--param", "period=5"]);

@@ -17,7 +17,7 @@ import { IndicatorError } from "../indicators/errors.js";
 import { getIndicator, listIndicators, type ParamValue, parseParamArgs } from "../indicators/registry.js";
 import { Bar } from "../model/data.js";
 import { microsToIso } from "../model/time.js";
-import { EXIT_BAD_INPUT, EXIT_FAILURE, type CliIO } from "./main.js";
+import { type CliIO, EXIT_BAD_INPUT, EXIT_FAILURE } from "./main.js";
 
 const TIME_MODES = ["input", "iso", "ms", "us", "s"] as const;
 
@@ -30,7 +30,9 @@ async function csvTimeCells(file: string): Promise<string[] | null> {
   const text = isGzipFile(file) ? await readAllText(file) : readFileSync(file, "utf8");
   const lines = text.split(/\r?\n/);
   const header = lines[0]?.split(",").map((h) => h.trim().toLowerCase()) ?? [];
-  const col = ["time", "timestamp", "open_time", "date", "datetime"].map((c) => header.indexOf(c)).find((i) => i >= 0);
+  const col = ["time", "timestamp", "open_time", "date", "datetime"]
+    .map((c) => header.indexOf(c))
+    .find((i) => i >= 0);
   if (col === undefined || header.length < 5) return null;
   const out: string[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -41,7 +43,11 @@ async function csvTimeCells(file: string): Promise<string[] | null> {
   return out;
 }
 
-function formatTime(us: number, mode: (typeof TIME_MODES)[number], cell: string | undefined): string | number {
+function formatTime(
+  us: number,
+  mode: (typeof TIME_MODES)[number],
+  cell: string | undefined,
+): string | number {
   switch (mode) {
     case "iso":
       return microsToIso(us);
@@ -81,14 +87,21 @@ export function registerIndicatorCommand(program: Command, io: CliIO): void {
             name: s.name,
             title: s.title,
             inputs: s.inputs,
-            params: s.params.map((p) => ({ name: p.name, type: p.type, default: p.default, choices: p.choices })),
+            params: s.params.map((p) => ({
+              name: p.name,
+              type: p.type,
+              default: p.default,
+              choices: p.choices,
+            })),
             outputs: s.outputs,
           }));
           io.out(`${JSON.stringify(out, null, 2)}\n`);
         } else {
           for (const s of specs) {
             const params = s.params.map((p) => `${p.name}=${p.default}`).join(" ");
-            io.out(`${s.name.padEnd(16)} ${s.title}\n${"".padEnd(16)} params: ${params || "(none)"}\n${"".padEnd(16)} outputs: ${s.outputs.join(", ")}\n`);
+            io.out(
+              `${s.name.padEnd(16)} ${s.title}\n${"".padEnd(16)} params: ${params || "(none)"}\n${"".padEnd(16)} outputs: ${s.outputs.join(", ")}\n`,
+            );
           }
         }
         return;
@@ -101,7 +114,8 @@ export function registerIndicatorCommand(program: Command, io: CliIO): void {
       const input = opts.input as string | undefined;
       if (input === undefined) return bad("--input FILE is required");
       const mode = String(opts.time) as (typeof TIME_MODES)[number];
-      if (!(TIME_MODES as readonly string[]).includes(mode)) return bad(`--time must be one of ${TIME_MODES.join(", ")}`);
+      if (!(TIME_MODES as readonly string[]).includes(mode))
+        return bad(`--time must be one of ${TIME_MODES.join(", ")}`);
       if (opts.csv && opts.json) return bad("choose one of --csv and --json");
       let spec: ReturnType<typeof getIndicator>;
       let params: Record<string, ParamValue>;
@@ -163,8 +177,12 @@ export function registerIndicatorCommand(program: Command, io: CliIO): void {
         i++;
       }
       if (json) {
-        const objects = rows.map((r) => Object.fromEntries(["time", ...spec.outputs].map((k, j) => [k, r[j]])));
-        io.out(`${JSON.stringify({ indicator: spec.name, params, columns: ["time", ...spec.outputs], rows: objects })}\n`);
+        const objects = rows.map((r) =>
+          Object.fromEntries(["time", ...spec.outputs].map((k, j) => [k, r[j]])),
+        );
+        io.out(
+          `${JSON.stringify({ indicator: spec.name, params, columns: ["time", ...spec.outputs], rows: objects })}\n`,
+        );
       } else {
         io.out(`${lines.join("\n")}\n`);
       }

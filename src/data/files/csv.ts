@@ -14,7 +14,14 @@ import { InstrumentId } from "../../model/identifiers.js";
 import { parseIsoToMicros, type UnixMicros } from "../../model/time.js";
 import { binanceInstrumentId, intervalSpec } from "../parsers/binance.js";
 import { DeltaBatch } from "../parsers/book-build.js";
-import { MarketRecord, ParseError, type ParseResult, parsePrice, parseQuantity, volumeText } from "../parsers/common.js";
+import {
+  MarketRecord,
+  ParseError,
+  type ParseResult,
+  parsePrice,
+  parseQuantity,
+  volumeText,
+} from "../parsers/common.js";
 import type { LineDecoder } from "./containers.js";
 import { DataFileError } from "./errors.js";
 import { instrumentForFile, intervalFromName } from "./instrument.js";

@@ -15,13 +15,13 @@ import { intervalSpec } from "../parsers/binance.js";
 import {
   ControlMessage,
   decimalParts,
-  volumeText,
   isObject,
   MarketRecord,
   ParseError,
   type ParseResult,
   secondsTextToMicros,
   show,
+  volumeText,
 } from "../parsers/common.js";
 import { parseVenueMessage } from "../parsers/index.js";
 import { krakenInstrumentId } from "../parsers/kraken.js";

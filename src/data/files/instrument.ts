@@ -32,7 +32,11 @@ export function instrumentForFile(file: string, override?: string, anonymous = f
   const venueToken = tokens.map((t) => t.toLowerCase()).find((t) => VENUES.some((v) => t.startsWith(v)));
   if (symbol === undefined && anonymous) {
     // A bare candle file: the bars only need a label. Named after the file, venue FILE.
-    const label = name.toUpperCase().replace(/[^A-Z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "CANDLES";
+    const label =
+      name
+        .toUpperCase()
+        .replace(/[^A-Z0-9-]+/g, "-")
+        .replace(/^-+|-+$/g, "") || "CANDLES";
     return InstrumentId.of(label, "FILE");
   }
   if (symbol === undefined) {

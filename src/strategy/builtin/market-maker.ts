@@ -86,7 +86,7 @@ export class MarketMaker extends Strategy<typeof marketMakerSchema> {
   }
 
   private quote(current: Order | null, side: OrderSide, priceRaw: number | null): Order | null {
-    const working = current !== null && current.isOpen();
+    const working = current?.isOpen();
     if (working && current !== null) {
       const off =
         priceRaw === null ||
