@@ -193,4 +193,40 @@ describe("botv6 backtest (quick form)", () => {
     const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, "bin/botv6.js"), ...base]);
     expect(stdout).toContain("trades 15");
   });
+
+  it("full form: runs a config file's backtest section (files or synthetic market) and names config errors", async () => {
+    const candles = await cli([
+      "backtest",
+      "--config",
+      join(ROOT, "examples/backtest/candles-sma.yaml"),
+      "--json",
+    ]);
+    expect(candles.code, candles.err).toBe(0);
+    const j = JSON.parse(candles.out);
+    const strategies = new Set(j.trades.map((t: { strategyId: string }) => t.strategyId));
+    expect(strategies).toEqual(new Set(["sma-cross-1", "rsi-reversion-2"]));
+    // The sma-cross trades are the quick form's, to the digit.
+    const quick = JSON.parse((await cli([...base, "--json"])).out);
+    const sma = j.trades.filter((t: { strategyId: string }) => t.strategyId === "sma-cross-1");
+    expect(sma.map((t: Record<string, string>) => [t.entryPrice, t.exitPrice])).toEqual(
+      quick.trades.map((t: Record<string, string>) => [t.entryPrice, t.exitPrice]),
+    );
+    const synth = await cli([
+      "backtest",
+      "--config",
+      join(ROOT, "examples/backtest/synthetic-mm.yaml"),
+      "--json",
+    ]);
+    expect(synth.code, synth.err).toBe(0);
+    expect(JSON.parse(synth.out).fills.length).toBeGreaterThan(0);
+    const bad = tmp(
+      "bad.yaml",
+      "backtest:\n  data:\n    files: [x.csv]\n  instruments: []\n  venues: []\n  strategies: []\n  speed: fast\n",
+    );
+    const r = await cli(["backtest", "--config", bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad\.yaml:7:3: backtest\.speed: unknown key "speed"/);
+    const none = tmp("none.yaml", "seed: 1\n");
+    expect((await cli(["backtest", "--config", none])).err).toMatch(/no backtest section/);
+  });
 });

@@ -14,10 +14,13 @@
  */
 
 import { writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { BacktestEngine, type BacktestResult } from "../backtest/engine.js";
+import { runConfiguredBacktest } from "../backtest/from-config.js";
 import { renderHtmlReport } from "../backtest/report.js";
+import { loadConfig } from "../core/config.js";
 import { readMarketData } from "../data/files/index.js";
 import { Currency, CurrencyType, registerCurrency } from "../model/currency.js";
 import { Bar } from "../model/data.js";
@@ -213,6 +216,93 @@ export function quickJson(out: QuickBacktestOutput): unknown {
   };
 }
 
+/** `botv6 backtest --config FILE`: the `backtest` section of a config file. */
+async function runFullForm(opts: Record<string, unknown>, io: CliIO): Promise<void> {
+  const file = opts.config as string;
+  const loaded = loadConfig({ file });
+  const cfg = loaded.config.backtest;
+  if (cfg === undefined) {
+    io.err(`botv6 backtest: ${file} has no backtest section\n`);
+    io.setExitCode(EXIT_BAD_INPUT);
+    return;
+  }
+  let bar: SingleBar | null = null;
+  let result: BacktestResult;
+  let liquidations: unknown[];
+  try {
+    const out = await runConfiguredBacktest(cfg, loaded.config.seed, dirname(resolve(file)), (n) => {
+      if (bar === null && n < 500_000) return;
+      if (bar === null) {
+        bar = new SingleBar({
+          stream: process.stderr,
+          noTTYOutput: true,
+          notTTYSchedule: 2000,
+          format: "backtest {value} events",
+        });
+        bar.start(0, 0);
+      }
+      bar.update(n);
+    });
+    result = out.result;
+    liquidations = out.engine.liquidations;
+  } catch (e) {
+    (bar as SingleBar | null)?.stop();
+    if (
+      e instanceof StrategyError ||
+      (e instanceof BotV6Error && (e.code === "STRATEGY_UNKNOWN" || e.code === "BACKTEST_CONFIG"))
+    ) {
+      io.err(`botv6 backtest: ${e.message}\n`);
+      io.setExitCode(EXIT_BAD_INPUT);
+      return;
+    }
+    throw e;
+  }
+  (bar as SingleBar | null)?.stop();
+  if (opts.report !== undefined) {
+    writeFileSync(
+      opts.report as string,
+      renderHtmlReport(result, {
+        title: `Backtest: ${file}`,
+        subtitle: [`strategies: ${cfg.strategies.map((s) => s.name).join(", ")}`],
+      }),
+    );
+  }
+  if (opts.json) {
+    io.out(
+      `${JSON.stringify(
+        {
+          trades: result.trades.map((t) => ({
+            ...t,
+            entryTime: microsToIso(t.entryTime),
+            exitTime: microsToIso(t.exitTime),
+          })),
+          fills: result.fills.map((f) => ({
+            time: microsToIso(f.tsEvent),
+            strategy: f.strategyId.value,
+            instrument: f.instrumentId.value,
+            side: f.orderSide,
+            qty: f.lastQty.toString(),
+            price: f.lastPx.toString(),
+            fee: f.commission.toString(),
+          })),
+          liquidations,
+          startEquity: result.startEquity.toDecimalString(),
+          finalEquity: result.finalEquity.toDecimalString(),
+          stats: Object.fromEntries(Object.entries(result.stats).map(([k, v]) => [k, jsonNumber(v)])),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    io.out(
+      `backtest ${file}: ${result.events} events, orders ${result.orders.length}, fills ${result.fills.length}, trades ${result.trades.length}\n` +
+        `equity ${result.startEquity} → ${result.finalEquity} (${(result.stats.totalReturn * 100).toFixed(3)} %)\n` +
+        (opts.report === undefined ? "" : `report: ${opts.report}\n`),
+    );
+  }
+}
+
 export function registerBacktestCommand(program: Command, io: CliIO): void {
   program
     .command("backtest")
@@ -222,11 +312,12 @@ export function registerBacktestCommand(program: Command, io: CliIO): void {
           .map((s) => s.name)
           .join(", "),
     )
-    .requiredOption(
+    .option("-c, --config <file>", "full form: run the backtest section of a config file")
+    .option(
       "-d, --data <file>",
-      "candle file (CSV time,open,high,low,close,volume; freqtrade JSON; ...)",
+      "quick form: candle file (CSV time,open,high,low,close,volume; freqtrade JSON; ...)",
     )
-    .requiredOption("-s, --strategy <name>", "strategy name")
+    .option("-s, --strategy <name>", "quick form: strategy name")
     .option("-p, --param <k=v>", "strategy parameter (repeatable)", collect, [])
     .option("--cash <amount>", "starting cash in the quote currency", "10000")
     .option("--commission <rate>", "commission rate per fill, e.g. 0.001", "0")
@@ -236,6 +327,15 @@ export function registerBacktestCommand(program: Command, io: CliIO): void {
     .option("--json", "print the result as JSON")
     .option("--report <file>", "write a self-contained HTML report")
     .action(async (opts: Record<string, unknown>) => {
+      if (opts.config !== undefined) {
+        await runFullForm(opts, io);
+        return;
+      }
+      if (opts.data === undefined || opts.strategy === undefined) {
+        io.err("botv6 backtest: give --config FILE, or --data FILE and --strategy NAME\n");
+        io.setExitCode(EXIT_BAD_INPUT);
+        return;
+      }
       const params: Record<string, string> = {};
       for (const kv of opts.param as string[]) {
         const eq = kv.indexOf("=");

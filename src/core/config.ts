@@ -54,6 +54,103 @@ const venueSchema = z.strictObject({
     .default([]),
 });
 
+const decimalText = z
+  .string()
+  .regex(/^-?\d+(\.\d+)?$/, 'must be a decimal number written as text, e.g. "0.01"');
+
+/** An instrument of a backtest (spot pair or perpetual). */
+const instrumentConfigSchema = z.strictObject({
+  id: z.string().regex(/^[^\s]+\.[A-Z0-9_]+$/, "must be SYMBOL.VENUE"),
+  kind: z.enum(["spot", "perpetual"]),
+  base: z.string().regex(/^[A-Z0-9]{1,16}$/),
+  quote: z.string().regex(/^[A-Z0-9]{1,16}$/),
+  settlement: z
+    .string()
+    .regex(/^[A-Z0-9]{1,16}$/)
+    .optional(),
+  priceIncrement: decimalText,
+  sizeIncrement: decimalText,
+  minQuantity: decimalText.optional(),
+  maxQuantity: decimalText.optional(),
+  minNotional: decimalText.optional(),
+  makerFee: decimalText.default("0"),
+  takerFee: decimalText.default("0"),
+  marginInit: decimalText.default("0.1"),
+  marginMaint: decimalText.default("0.05"),
+});
+
+/** The full form of `botv6 backtest --config FILE`. */
+const backtestConfigSchema = z.strictObject({
+  /** Exactly one source: candle/trade/book files, a catalog range, or the synthetic market. */
+  data: z
+    .strictObject({
+      files: z.array(z.string().min(1)).min(1).optional(),
+      format: z.string().optional(),
+      catalog: z.string().min(1).optional(),
+      start: z.string().optional(),
+      end: z.string().optional(),
+      instruments: z.array(z.string()).optional(),
+      synthetic: z
+        .strictObject({
+          minutes: z.number().int().min(1).max(100_000),
+          start: z.string().default("2026-01-05T00:00:00Z"),
+          instruments: z
+            .array(
+              z.strictObject({
+                instrumentId: z.string(),
+                initialPrice: decimalText,
+                tickSize: decimalText.optional(),
+                lotSize: decimalText.optional(),
+              }),
+            )
+            .min(1),
+        })
+        .optional(),
+    })
+    .refine((d) => [d.files, d.catalog, d.synthetic].filter((x) => x !== undefined).length === 1, {
+      message: "give exactly one of files, catalog or synthetic",
+    }),
+  instruments: z.array(instrumentConfigSchema).min(1),
+  venues: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Z0-9_]{1,32}$/),
+        accountType: z.enum(["cash", "margin"]),
+        startingBalances: z
+          .array(z.string().regex(/^-?\d+(\.\d+)? [A-Z0-9]{1,16}$/, 'must be "AMOUNT CURRENCY"'))
+          .min(1),
+        fillModel: z.enum(["l2", "trades", "bars"]),
+        latency: z
+          .strictObject({
+            entryUs: z.number().int().min(0),
+            ackUs: z.number().int().min(0),
+            jitterUs: z.number().int().min(0),
+          })
+          .optional(),
+        fees: z.strictObject({ maker: decimalText, taker: decimalText }).optional(),
+        barPath: z.enum(["proximity", "ohlc", "olhc"]).optional(),
+        leverage: z.number().min(1).optional(),
+      }),
+    )
+    .min(1),
+  strategies: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        id: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/)
+          .optional(),
+        params: z.record(z.string(), z.unknown()).default({}),
+        /** Bar type for bar strategies, e.g. BTCUSDT.BINANCE-1-MINUTE-LAST-EXTERNAL. */
+        barType: z.string().optional(),
+      }),
+    )
+    .min(1),
+  equitySampleUs: z.number().int().positive().optional(),
+});
+export type BacktestFileConfig = z.infer<typeof backtestConfigSchema>;
+
 const bodySchema = {
   trader: z
     .strictObject({
@@ -74,6 +171,8 @@ const bodySchema = {
   venues: z
     .record(z.string().regex(/^[A-Z0-9_]{1,32}$/, "venue names are 1-32 of A-Z, 0-9, _"), venueSchema)
     .default({}),
+  /** What `botv6 backtest --config FILE` runs. */
+  backtest: backtestConfigSchema.optional(),
 };
 
 /** The effective configuration (after profile and overrides). */
