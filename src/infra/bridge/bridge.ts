@@ -1,0 +1,429 @@
+/**
+ * The bus bridge: carries chosen topics of the in-process {@link MessageBus} over an external
+ * engine and republishes what it consumes on the local bus.
+ *
+ * Outbound, the hot path stays synchronous: a bus handler encodes the message and appends it to
+ * a bounded buffer; a background pump sends batches in order and removes them only when the
+ * engine has acknowledged them (on failure it retries the same batch after an exponential,
+ * seeded-jitter backoff). When the buffer is full the publisher gets `BRIDGE_BACKPRESSURE`
+ * (fail closed) or, with `overflow: "drop"`, the message is counted as dropped: memory never
+ * grows without bound while a broker is slow or down.
+ *
+ * Inbound, delivery is at-least-once and the consumer is idempotent: a message whose event id
+ * was seen recently is dropped; one that cannot be decoded (corrupt, unknown version or type,
+ * invalid field) goes to the dead-letter stream at once; one whose handlers throw is retried up
+ * to `maxAttempts` times and then dead-lettered. The batch is acknowledged only after that, so
+ * a crash redelivers it (and de-duplication removes what was already applied).
+ */
+import type { Logger } from "pino";
+import { type MessageBus, patternToRegex } from "../../core/bus.js";
+import { BotV6Error } from "../../model/errors.js";
+import { MessageCodec, type WireMessage } from "../codec/index.js";
+import { Backoff } from "./backoff.js";
+import { type BridgeConfig, partitionFor } from "./config.js";
+import { SeenSet } from "./dedup.js";
+import { BridgeError } from "./errors.js";
+import type { InboundRecord, OutboundRecord, StoredDeadLetter, Transport } from "./transport.js";
+
+export interface BridgeStats {
+  /** Messages accepted into the outbound buffer. */
+  enqueued: number;
+  /** Messages the engine acknowledged. */
+  sent: number;
+  /** Messages refused because the buffer was full (`overflow: "drop"`, or thrown back with "error"). */
+  dropped: number;
+  /** Messages in the outbound buffer now (waiting or in flight). */
+  buffered: number;
+  /** Highest `buffered` seen. */
+  maxBuffered: number;
+  /** Failed sends (each retried after a backoff). */
+  sendFailures: number;
+  /** Records read from the engine. */
+  received: number;
+  /** Messages republished on the local bus. */
+  delivered: number;
+  /** Records dropped as already seen. */
+  duplicates: number;
+  /** Handler exceptions (each retried until maxAttempts). */
+  handlerFailures: number;
+  /** Records written to the dead-letter stream. */
+  deadLettered: number;
+  /** Dead letters by reason code. */
+  deadLetterReasons: Record<string, number>;
+}
+
+export interface BusBridgeOptions {
+  logger?: Logger;
+  /** Start time in µs for the default producer id (defaults to the wall clock). */
+  startTimeUs?: number;
+}
+
+interface OutChannel {
+  readonly name: string;
+  readonly regexes: RegExp[];
+}
+
+function eventIdOf(m: WireMessage): string | null {
+  const o = m as { eventId?: unknown; commandId?: unknown };
+  if (typeof o.eventId === "string") return o.eventId;
+  if (typeof o.commandId === "string") return o.commandId;
+  return null;
+}
+
+export class BusBridge {
+  readonly config: BridgeConfig;
+  private readonly bus: MessageBus;
+  private readonly transport: Transport;
+  private readonly codec = new MessageCodec();
+  private readonly decoder = new MessageCodec();
+  private readonly seen: SeenSet;
+  private readonly backoff: Backoff;
+  private readonly logger: Logger | null;
+  private readonly producerId: string;
+  private seq = 0;
+
+  private queue: OutboundRecord[] = [];
+  private head = 0;
+  private running = false;
+  private started = false;
+  private stopping = false;
+  private pumpDone: Promise<void> = Promise.resolve();
+  private wake: (() => void) | null = null;
+  private wakeScheduled = false;
+  private sleepTimer: NodeJS.Timeout | null = null;
+  private sleepResolve: (() => void) | null = null;
+  private writableWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
+  private readonly subscriptions: { topic: string; handler: (m: unknown) => void }[] = [];
+  private readonly outChannels: OutChannel[];
+  private currentInbound: unknown = null;
+  private inboundChain: Promise<void> = Promise.resolve();
+
+  private readonly s: BridgeStats = {
+    enqueued: 0,
+    sent: 0,
+    dropped: 0,
+    buffered: 0,
+    maxBuffered: 0,
+    sendFailures: 0,
+    received: 0,
+    delivered: 0,
+    duplicates: 0,
+    handlerFailures: 0,
+    deadLettered: 0,
+    deadLetterReasons: {},
+  };
+  /** The last error of a send or a consumer, for health checks. */
+  lastError: Error | null = null;
+
+  constructor(config: BridgeConfig, bus: MessageBus, transport: Transport, options: BusBridgeOptions = {}) {
+    this.config = config;
+    this.bus = bus;
+    this.transport = transport;
+    this.seen = new SeenSet(config.dedupCapacity);
+    this.backoff = new Backoff(config.backoff);
+    this.logger = options.logger ?? null;
+    const startUs = options.startTimeUs ?? Math.round((performance.timeOrigin + performance.now()) * 1000);
+    this.producerId = config.producerId ?? `${config.nodeId}.${startUs}`;
+    this.outChannels = config.channels
+      .filter((c) => config.publish.includes(c.name))
+      .map((c) => ({ name: c.name, regexes: c.topics.map((t) => patternToRegex(t)) }));
+  }
+
+  /**
+   * Connects to the engine (failing within `connectTimeoutMs` with an error naming `bridge.url`
+   * if it cannot), then starts publishing and consuming the configured channels.
+   */
+  async start(): Promise<void> {
+    if (this.started) throw new BridgeError("BRIDGE_ALREADY_STARTED", "the bridge was already started");
+    this.started = true;
+    await this.withConnectTimeout(this.transport.connect());
+    this.running = true;
+    this.pumpDone = this.pump();
+    for (const name of this.bus.topicNames()) this.attachTopic(name);
+    this.bus.onTopicCreated((name) => {
+      if (this.running && !this.stopping) this.attachTopic(name);
+    });
+    if (this.config.consume.length > 0) {
+      // Joining a consumer group may legitimately wait for a rebalance (e.g. for a dead member's
+      // session to expire), so only the connection itself is bounded by connectTimeoutMs.
+      await this.transport.consume(this.config.consume, (batch) => this.handleBatch(batch));
+    }
+  }
+
+  private async withConnectTimeout<T>(p: Promise<T>): Promise<T> {
+    const ms = this.config.connectTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within bridge.connectTimeoutMs=${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } catch (e) {
+      await this.transport.close().catch(() => {});
+      this.running = false;
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new BridgeError(
+        "BRIDGE_CONNECT_FAILED",
+        `${this.config.kind} bridge cannot reach bridge.url=${this.config.url}: ${reason}`,
+        { setting: "bridge.url", url: this.config.url, kind: this.config.kind },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private attachTopic(name: string): void {
+    for (const ch of this.outChannels) {
+      if (!ch.regexes.some((r) => r.test(name))) continue;
+      const handler = (m: unknown) => {
+        // A message this bridge is delivering from the engine is not sent back out.
+        if (m === this.currentInbound) return;
+        this.offer(ch.name, name, m as WireMessage);
+      };
+      this.bus.subscribe(name, handler);
+      this.subscriptions.push({ topic: name, handler });
+      return;
+    }
+  }
+
+  /**
+   * Encodes `message` for `topic` into the outbound buffer of `channel`. Synchronous. Returns
+   * false if it was dropped (buffer full with `overflow: "drop"`); throws `BRIDGE_BACKPRESSURE`
+   * when full with `overflow: "error"`.
+   */
+  offer(channel: string, topic: string, message: WireMessage): boolean {
+    if (!this.running) {
+      throw new BridgeError("BRIDGE_NOT_RUNNING", `bridge is not running; cannot send ${topic}`, { topic });
+    }
+    const buffered = this.queue.length - this.head;
+    if (buffered >= this.config.maxBufferedMessages) {
+      this.s.dropped++;
+      if (this.config.overflow === "drop") return false;
+      throw new BridgeError(
+        "BRIDGE_BACKPRESSURE",
+        `bridge outbound buffer is full (${buffered} messages, bridge.maxBufferedMessages); the ${this.config.kind} engine is slow or down`,
+        { topic, buffered },
+      );
+    }
+    const eventId = eventIdOf(message) ?? `${this.producerId}:${++this.seq}`;
+    const value = this.codec.encode(message, { eventId, topic });
+    const key = this.codec.readHeader(value).partitionKey;
+    this.queue.push({ channel, partition: partitionFor(key, this.config.partitions), key, eventId, value });
+    this.s.enqueued++;
+    if (buffered + 1 > this.s.maxBuffered) this.s.maxBuffered = buffered + 1;
+    this.schedulePump();
+    return true;
+  }
+
+  /** Publishes on the bus topic's channel directly (without a bus subscription). */
+  publish(topic: string, message: WireMessage): boolean {
+    const ch = this.outChannels.find((c) => c.regexes.some((r) => r.test(topic)));
+    if (ch === undefined) {
+      throw new BridgeError("BRIDGE_NO_CHANNEL", `no published channel carries topic ${topic}`, { topic });
+    }
+    return this.offer(ch.name, topic, message);
+  }
+
+  /** Whether the buffer has room (a producer that can wait should await {@link whenWritable}). */
+  get writable(): boolean {
+    return this.queue.length - this.head < this.config.maxBufferedMessages;
+  }
+
+  /** Resolves when the buffer is at most half full. */
+  whenWritable(): Promise<void> {
+    if (this.queue.length - this.head <= this.config.maxBufferedMessages / 2) return Promise.resolve();
+    return new Promise((r) => this.writableWaiters.push(r));
+  }
+
+  /** Resolves when every buffered message has been acknowledged by the engine. */
+  flush(): Promise<void> {
+    if (this.queue.length - this.head === 0) return Promise.resolve();
+    return new Promise((r) => this.drainWaiters.push(r));
+  }
+
+  private schedulePump(): void {
+    if (this.wakeScheduled || this.wake === null) return;
+    this.wakeScheduled = true;
+    // setImmediate lets a synchronous burst of publishes collect into one batch.
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      const w = this.wake;
+      this.wake = null;
+      w?.();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    const max = this.config.maxBatch;
+    while (this.running) {
+      const pending = this.queue.length - this.head;
+      if (pending === 0) {
+        await new Promise<void>((r) => {
+          this.wake = r;
+        });
+        continue;
+      }
+      const n = Math.min(max, pending);
+      const batch = this.queue.slice(this.head, this.head + n);
+      try {
+        await this.transport.send(batch);
+        this.head += n;
+        this.s.sent += n;
+        this.backoff.reset();
+        this.compact();
+        this.notify();
+      } catch (e) {
+        this.s.sendFailures++;
+        this.lastError = e instanceof Error ? e : new Error(String(e));
+        const delay = this.backoff.next();
+        this.logger?.warn(
+          { err: this.lastError.message, attempt: this.backoff.attempts, delayMs: delay },
+          "bridge send failed; retrying",
+        );
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private compact(): void {
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private notify(): void {
+    const buffered = this.queue.length - this.head;
+    if (buffered <= this.config.maxBufferedMessages / 2 && this.writableWaiters.length > 0) {
+      const ws = this.writableWaiters;
+      this.writableWaiters = [];
+      for (const w of ws) w();
+    }
+    if (buffered === 0 && this.drainWaiters.length > 0) {
+      const ws = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const w of ws) w();
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => {
+      this.sleepResolve = r;
+      this.sleepTimer = setTimeout(() => {
+        this.sleepTimer = null;
+        this.sleepResolve = null;
+        r();
+      }, ms);
+    });
+  }
+
+  /** Processes one inbound batch; serialised so per-partition order holds across partitions' loops. */
+  private handleBatch(batch: InboundRecord[]): Promise<void> {
+    const run = this.inboundChain.then(() => this.processBatch(batch));
+    this.inboundChain = run.catch(() => {});
+    return run;
+  }
+
+  private async processBatch(batch: InboundRecord[]): Promise<void> {
+    const codec = this.decoder;
+    for (const rec of batch) {
+      this.s.received++;
+      let eventId: string;
+      let topic: string;
+      try {
+        const h = codec.readHeader(rec.value);
+        eventId = h.eventId;
+        topic = h.topic;
+      } catch (e) {
+        await this.deadLetter(rec, e, 1);
+        continue;
+      }
+      if (this.seen.has(eventId)) {
+        this.s.duplicates++;
+        continue;
+      }
+      let message: WireMessage;
+      try {
+        message = codec.decodeBody(rec.value);
+      } catch (e) {
+        await this.deadLetter(rec, e, 1);
+        this.seen.add(eventId);
+        continue;
+      }
+      let attempts = 0;
+      for (;;) {
+        attempts++;
+        this.currentInbound = message;
+        try {
+          this.bus.publish(topic, message);
+          this.s.delivered++;
+          break;
+        } catch (e) {
+          this.s.handlerFailures++;
+          if (attempts >= this.config.maxAttempts) {
+            await this.deadLetter(rec, e, attempts, "HANDLER_FAILED");
+            break;
+          }
+        } finally {
+          this.currentInbound = null;
+        }
+      }
+      this.seen.add(eventId);
+    }
+  }
+
+  private async deadLetter(rec: InboundRecord, e: unknown, attempts: number, code?: string): Promise<void> {
+    const reasonCode = code ?? (e instanceof BotV6Error ? e.code : "ERROR");
+    const message = e instanceof Error ? e.message : String(e);
+    const reason = code === "HANDLER_FAILED" ? `handler failed ${attempts} times: ${message}` : message;
+    await this.transport.deadLetter({
+      record: rec,
+      code: reasonCode,
+      reason,
+      attempts,
+      nodeId: this.config.nodeId,
+    });
+    this.s.deadLettered++;
+    this.s.deadLetterReasons[reasonCode] = (this.s.deadLetterReasons[reasonCode] ?? 0) + 1;
+    this.logger?.warn(
+      { channel: rec.channel, partition: rec.partition, position: rec.position, code: reasonCode, reason },
+      "message dead-lettered",
+    );
+  }
+
+  /** Reads the dead-letter stream (oldest first). */
+  readDeadLetters(max = 1000): Promise<StoredDeadLetter[]> {
+    return this.transport.readDeadLetters(max);
+  }
+
+  stats(): BridgeStats {
+    return {
+      ...this.s,
+      buffered: this.queue.length - this.head,
+      deadLetterReasons: { ...this.s.deadLetterReasons },
+    };
+  }
+
+  /**
+   * Stops: detaches from the bus, waits up to `drainMs` for the buffer to be acknowledged, then
+   * disconnects. Returns the number of messages left unsent.
+   */
+  async stop(drainMs = 5000): Promise<number> {
+    if (!this.started || this.stopping) return this.queue.length - this.head;
+    this.stopping = true;
+    for (const s of this.subscriptions) this.bus.unsubscribe(s.topic, s.handler);
+    this.subscriptions.length = 0;
+    if (this.running && this.queue.length - this.head > 0) {
+      await Promise.race([this.flush(), new Promise((r) => setTimeout(r, drainMs).unref())]);
+    }
+    this.running = false;
+    if (this.sleepTimer !== null) clearTimeout(this.sleepTimer);
+    this.sleepResolve?.();
+    this.wake?.();
+    await this.pumpDone;
+    await this.inboundChain;
+    await this.transport.close();
+    return this.queue.length - this.head;
+  }
+}

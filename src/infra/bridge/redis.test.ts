@@ -1,0 +1,175 @@
+/** Redis Streams specifics: recovery of a dead consumer's pending entries, MAXLEN trimming. */
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { MessageBus } from "../../core/bus.js";
+import { Topics } from "../../core/topics.js";
+import type { TradeTick } from "../../model/data.js";
+import { BTC, sampleTrade } from "../codec/fixtures.js";
+import { type ServiceHandle, startRedis } from "../testing/services.js";
+import { describeService } from "../testing/vitest.js";
+import { waitFor } from "../testing/wait.js";
+import { BusBridge } from "./bridge.js";
+import { type BridgeConfigInput, resolveBridgeConfig } from "./config.js";
+import { RedisStreamsTransport } from "./redis.js";
+
+let run = 0;
+
+describeService("redis", "Redis Streams bridge", () => {
+  let svc: ServiceHandle;
+  let redis: Redis;
+  const bridges: BusBridge[] = [];
+  beforeAll(async () => {
+    svc = await startRedis();
+    redis = new Redis(svc.url);
+  }, 30_000);
+  afterAll(async () => {
+    for (const b of bridges) await b.stop(500).catch(() => {});
+    redis?.disconnect();
+    await svc?.stop();
+  });
+
+  function bridge(bus: MessageBus, over: Partial<BridgeConfigInput> & { nodeId: string; namespace: string }) {
+    const config = resolveBridgeConfig({
+      kind: "redis",
+      url: svc.url,
+      channels: [{ name: "md", topics: ["data.*"] }],
+      redis: { blockMs: 50 },
+      ...over,
+    });
+    const transport = new RedisStreamsTransport(config);
+    const b = new BusBridge(config, bus, transport);
+    bridges.push(b);
+    return { b, transport };
+  }
+
+  it("recovers entries a dead consumer left pending (XAUTOCLAIM) and acknowledges them", async () => {
+    const ns = `claim${++run}-${process.pid}`;
+    const pubBus = new MessageBus();
+    const { b: pub, transport } = bridge(pubBus, {
+      nodeId: "pub",
+      namespace: ns,
+      publish: ["md"],
+      partitions: 1,
+      redis: { blockMs: 50, messagesPerEntry: 10 },
+    });
+    await pub.start();
+    const key = transport.streamKey("md", 0);
+    await redis.xgroup("CREATE", key, "botv6", "0", "MKSTREAM");
+    for (let i = 0; i < 100; i++) pubBus.publish(Topics.trades(BTC), sampleTrade(i));
+    await pub.flush();
+    // A consumer reads everything and dies before acknowledging.
+    const read = (await redis.xreadgroup(
+      "GROUP",
+      "botv6",
+      "dead-node",
+      "COUNT",
+      1000,
+      "STREAMS",
+      key,
+      ">",
+    )) as [string, unknown[]][];
+    // 100 messages, packed 10 per entry.
+    expect(read[0][1]).toHaveLength(10);
+    expect(((await redis.xpending(key, "botv6")) as [number])[0]).toBe(10);
+
+    const subBus = new MessageBus();
+    const got: string[] = [];
+    subBus.subscribe<TradeTick>("data.trades.*", (t) => got.push(t.tradeId));
+    const { b: sub } = bridge(subBus, {
+      nodeId: "survivor",
+      namespace: ns,
+      consume: ["md"],
+      partitions: 1,
+      redis: { blockMs: 50, claimIdleMs: 300 },
+    });
+    await sub.start();
+    await waitFor(() => got.length === 100, "the dead consumer's 100 entries");
+    expect(got).toEqual(Array.from({ length: 100 }, (_, i) => String(100_000_000 + i)));
+    await waitFor(
+      async () => ((await redis.xpending(key, "botv6")) as [number])[0] === 0,
+      "the pending list to empty",
+    );
+  });
+
+  it("dead-letters a corrupt pack of messages instead of skipping it", async () => {
+    const ns = `pack${++run}-${process.pid}`;
+    const subBus = new MessageBus();
+    const got: string[] = [];
+    subBus.subscribe<TradeTick>("data.trades.*", (t) => got.push(t.tradeId));
+    const { b: sub, transport } = bridge(subBus, {
+      nodeId: "sub",
+      namespace: ns,
+      consume: ["md"],
+      partitions: 1,
+    });
+    await sub.start();
+    const key = transport.streamKey("md", 0);
+    await redis.xadd(key, "*", "b", Buffer.from([0xff, 0xff, 0, 0, 1, 2]));
+    const { MessageCodec } = await import("../codec/index.js");
+    const good = new MessageCodec().encode(sampleTrade(9), { eventId: "ok-9", topic: Topics.trades(BTC) });
+    await redis.xadd(key, "*", "m", Buffer.from(good));
+    await waitFor(
+      () => got.length === 1 && sub.stats().deadLettered === 1,
+      "one delivery and one dead letter",
+    );
+    expect(sub.stats().deadLetterReasons).toEqual({ CODEC_TRUNCATED: 1 });
+    expect(got).toEqual([String(100_000_009)]);
+  });
+
+  it("trims streams to about redis.maxLen entries", async () => {
+    const ns = `trim${++run}-${process.pid}`;
+    const bus = new MessageBus();
+    const { b, transport } = bridge(bus, {
+      nodeId: "pub",
+      namespace: ns,
+      publish: ["md"],
+      partitions: 1,
+      redis: { maxLen: 100, messagesPerEntry: 1 },
+    });
+    await b.start();
+    for (let i = 0; i < 2000; i++) bus.publish(Topics.trades(BTC), sampleTrade(i));
+    await b.flush();
+    const len = await redis.xlen(transport.streamKey("md", 0));
+    // "MAXLEN ~" trims whole radix-tree nodes (100 entries each by default): between 100 and 200 remain.
+    expect(len).toBeGreaterThanOrEqual(100);
+    expect(len).toBeLessThanOrEqual(200);
+  });
+
+  it("splits partitions between consumers of one group by ownedPartitions", async () => {
+    const ns = `own${++run}-${process.pid}`;
+    const pubBus = new MessageBus();
+    const { b: pub } = bridge(pubBus, { nodeId: "pub", namespace: ns, publish: ["md"] });
+    await pub.start();
+    const seen = [new Map<string, number>(), new Map<string, number>()];
+    for (const [n, owned] of [
+      [0, [0, 1]],
+      [1, [2, 3]],
+    ] as const) {
+      const bus = new MessageBus();
+      bus.subscribe<TradeTick>("data.trades.*", (t) =>
+        seen[n].set(t.instrumentId.value, (seen[n].get(t.instrumentId.value) ?? 0) + 1),
+      );
+      await bridge(bus, {
+        nodeId: `c${n}`,
+        namespace: ns,
+        consume: ["md"],
+        ownedPartitions: [...owned],
+      }).b.start();
+    }
+    const ids = Array.from({ length: 16 }, (_, i) => `SYM${i}.VENUE`);
+    const { InstrumentId } = await import("../../model/identifiers.js");
+    for (const s of ids)
+      for (let i = 0; i < 10; i++)
+        pubBus.publish(Topics.trades(InstrumentId.parse(s)), sampleTrade(i, InstrumentId.parse(s)));
+    await pub.flush();
+    await waitFor(
+      () =>
+        seen[0].size + seen[1].size === 16 &&
+        [...seen[0].values(), ...seen[1].values()].every((v) => v === 10),
+      "160 trades",
+    );
+    expect(seen[0].size).toBeGreaterThan(0);
+    expect(seen[1].size).toBeGreaterThan(0);
+    for (const k of seen[0].keys()) expect(seen[1].has(k)).toBe(false);
+  });
+});

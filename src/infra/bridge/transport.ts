@@ -1,0 +1,72 @@
+/**
+ * What an engine adapter (Kafka, Redis Streams, NATS JetStream) provides to the bridge. The
+ * bridge owns encoding, buffering, retries, de-duplication and dead-lettering; a transport only
+ * moves bytes and acknowledges them.
+ */
+
+/** One encoded message on its way out. */
+export interface OutboundRecord {
+  readonly channel: string;
+  /** Partition chosen from the key (Kafka: the transport's own partitioner decides from `key`). */
+  readonly partition: number;
+  readonly key: string;
+  readonly eventId: string;
+  readonly value: Uint8Array;
+}
+
+/** One message read from the engine. */
+export interface InboundRecord {
+  readonly channel: string;
+  readonly partition: number;
+  /** Engine position (Kafka offset, Redis entry id, JetStream stream sequence), for logs. */
+  readonly position: string;
+  readonly value: Uint8Array;
+}
+
+/** A message that could not be handled, with why. */
+export interface DeadLetter {
+  readonly record: InboundRecord;
+  /** Stable reason code, e.g. CODEC_UNSUPPORTED_VERSION or HANDLER_FAILED. */
+  readonly code: string;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly nodeId: string;
+}
+
+/** A dead letter as stored in the engine's dead-letter stream. */
+export interface StoredDeadLetter {
+  readonly channel: string;
+  readonly partition: number;
+  readonly position: string;
+  readonly code: string;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly nodeId: string;
+  readonly value: Uint8Array;
+}
+
+/**
+ * Handles one batch; resolves when every record is processed (delivered, dropped as duplicate or
+ * dead-lettered durably). Only then does the transport acknowledge / commit the batch.
+ * A rejection means "not processed": the transport must redeliver (at-least-once).
+ */
+export type BatchHandler = (batch: InboundRecord[]) => Promise<void>;
+
+export interface Transport {
+  /** Connects (and creates streams/groups as needed); rejects with the engine's error. */
+  connect(): Promise<void>;
+  /** Sends records in order; resolves when the engine has durably accepted all of them. */
+  send(batch: readonly OutboundRecord[]): Promise<void>;
+  /** Writes to the dead-letter stream; resolves when durably accepted. */
+  deadLetter(letter: DeadLetter): Promise<void>;
+  /** Starts consuming `channels`; resolves once the consumers are set up. */
+  consume(channels: readonly string[], handler: BatchHandler): Promise<void>;
+  /** Reads up to `max` entries of the dead-letter stream, oldest first (operations and tests). */
+  readDeadLetters(max: number): Promise<StoredDeadLetter[]>;
+  /** Stops consuming and disconnects. */
+  close(): Promise<void>;
+}
+
+export function toBuffer(u8: Uint8Array): Buffer {
+  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+}

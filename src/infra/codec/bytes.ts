@@ -1,0 +1,321 @@
+/**
+ * Little-endian byte writer and reader for the wire codec.
+ *
+ * Numbers that are safe integers (fixed-point raws, microsecond timestamps, sequence numbers)
+ * travel as float64: exact for every safe integer, one native store, no BigInt. Strings are
+ * length-prefixed UTF-8 (at most 32767 bytes) with an ASCII flag, since identifiers are ASCII.
+ */
+import { CodecError } from "./errors.js";
+
+const utf8Encoder = new TextEncoder();
+/**
+ * Strings are prefixed with a u16: the low 15 bits are the byte length, the top bit says the
+ * bytes are pure ASCII (so the reader builds the string without scanning or UTF-8 decoding).
+ */
+const MAX_STR = 0x7fff;
+const ASCII_BIT = 0x8000;
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * An output buffer that writes messages back to back into a slab and hands each one out as a
+ * view (`finish`), like Node's Buffer pool: allocating one small ArrayBuffer per message costs
+ * more than encoding it. A message that does not fit moves to a fresh slab; earlier views keep
+ * their slab alive until they are dropped.
+ */
+export class ByteWriter {
+  buf: Uint8Array;
+  view: DataView;
+  /** Start of the message being written. */
+  start = 0;
+  pos = 0;
+  private readonly slabSize: number;
+
+  constructor(slabSize = 64 * 1024) {
+    this.slabSize = slabSize;
+    this.buf = new Uint8Array(slabSize);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Starts a new message (at the next 8-byte boundary of the slab). */
+  reset(): void {
+    const next = (this.pos + 7) & ~7;
+    if (next + 256 > this.buf.length) this.newSlab(0);
+    else this.start = this.pos = next;
+  }
+
+  /** Discards the message being written (after an encoding error). */
+  abort(): void {
+    this.pos = this.start;
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.newSlab(this.pos - this.start + n);
+  }
+
+  private newSlab(need: number): void {
+    let cap = this.slabSize;
+    while (cap < need * 2) cap *= 2;
+    const next = new Uint8Array(cap);
+    const len = this.pos - this.start;
+    if (len > 0) next.set(this.buf.subarray(this.start, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+    this.start = 0;
+    this.pos = len;
+  }
+
+  /** Writes a u16 at `offset` from the message start. */
+  patchU16(offset: number, v: number): void {
+    this.view.setUint16(this.start + offset, v, true);
+  }
+
+  /** Writes a u32 at `offset` from the message start. */
+  patchU32(offset: number, v: number): void {
+    this.view.setUint32(this.start + offset, v, true);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  bool(v: boolean): void {
+    this.u8(v ? 1 : 0);
+  }
+
+  /** A u16-length-prefixed UTF-8 string. */
+  str(s: string, field: string): void {
+    const n = s.length;
+    this.ensure(2 + n);
+    const start = this.pos + 2;
+    const buf = this.buf;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        this.strUtf8(s, field);
+        return;
+      }
+      buf[start + i] = c;
+    }
+    if (n > MAX_STR) throw tooLong(field, n);
+    buf[this.pos] = n & 0xff;
+    buf[this.pos + 1] = (n >>> 8) | 0x80;
+    this.pos = start + n;
+  }
+
+  private strUtf8(s: string, field: string): void {
+    const bytes = utf8Encoder.encode(s);
+    if (bytes.length > MAX_STR) throw tooLong(field, bytes.length);
+    this.u16(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** The message written since `reset`, as a view into the slab (not copied). */
+  finish(): Uint8Array {
+    return this.buf.subarray(this.start, this.pos);
+  }
+
+  /** Length of the message written since `reset`. */
+  get length(): number {
+    return this.pos - this.start;
+  }
+}
+
+function tooLong(field: string, n: number): CodecError {
+  return new CodecError("CODEC_UNENCODABLE", `${field}: string of ${n} bytes exceeds ${MAX_STR}`, { field });
+}
+
+// Node's Buffer#latin1Slice works on any Uint8Array.
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (start: number, end: number) => string })
+  .latin1Slice;
+const scratch = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratch.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Decoded short ASCII strings, interned by content: ids and topics repeat on every message. */
+const INTERN_SIZE = 4096;
+const internKeys: (string | undefined)[] = new Array(INTERN_SIZE);
+
+/**
+ * A bounds-checked reader over one message. Every read past the end throws CODEC_TRUNCATED.
+ * It makes no DataView (creating one per message costs more than reading it).
+ */
+export class ByteReader {
+  buf: Uint8Array;
+  pos: number;
+  end: number;
+  /** Names the message being read, for error messages. */
+  context = "";
+
+  constructor(buf: Uint8Array, start = 0, end = buf.length) {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** Points the reader at another message. */
+  /** Points the reader at the message `buf[start, end)`. */
+  reset(buf: Uint8Array, start = 0, end = buf.length): void {
+    this.buf = buf;
+    this.pos = start;
+    this.end = end;
+  }
+
+  /** u16 at an absolute offset, unchecked (the caller checked the length). */
+  u16At(offset: number): number {
+    return this.buf[offset] | (this.buf[offset + 1] << 8);
+  }
+
+  /** u32 at an absolute offset, unchecked. */
+  u32At(offset: number): number {
+    const b = this.buf;
+    return (b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16)) + b[offset + 3] * 0x1000000;
+  }
+
+  need(n: number, field: string): void {
+    if (this.pos + n > this.end) {
+      throw new CodecError(
+        "CODEC_TRUNCATED",
+        `${this.context}: truncated reading ${field} at byte ${this.pos} (need ${n}, have ${this.end - this.pos})`,
+        { field, offset: this.pos },
+      );
+    }
+  }
+
+  u8(field: string): number {
+    this.need(1, field);
+    return this.buf[this.pos++];
+  }
+
+  u16(field: string): number {
+    this.need(2, field);
+    const v = this.u16At(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(field: string): number {
+    this.need(4, field);
+    const v = this.u32At(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  f64(field: string): number {
+    this.need(8, field);
+    const b = this.buf;
+    const p = this.pos;
+    if (LITTLE_ENDIAN) {
+      scratchBytes[0] = b[p];
+      scratchBytes[1] = b[p + 1];
+      scratchBytes[2] = b[p + 2];
+      scratchBytes[3] = b[p + 3];
+      scratchBytes[4] = b[p + 4];
+      scratchBytes[5] = b[p + 5];
+      scratchBytes[6] = b[p + 6];
+      scratchBytes[7] = b[p + 7];
+    } else {
+      for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + 7 - i];
+    }
+    this.pos = p + 8;
+    return scratch[0];
+  }
+
+  /** A float64 that must hold a safe integer (raws, timestamps, sequence numbers). */
+  int(field: string): number {
+    const v = this.f64(field);
+    if (!Number.isSafeInteger(v)) {
+      throw new CodecError("CODEC_INVALID_VALUE", `${this.context}: ${field} = ${v} is not a safe integer`, {
+        field,
+      });
+    }
+    return v;
+  }
+
+  bool(field: string): boolean {
+    const v = this.u8(field);
+    if (v > 1) {
+      throw new CodecError("CODEC_INVALID_VALUE", `${this.context}: ${field} flag is ${v}, not 0 or 1`, {
+        field,
+      });
+    }
+    return v === 1;
+  }
+
+  str(field: string): string {
+    const prefix = this.u16(field);
+    const n = prefix & MAX_STR;
+    this.need(n, field);
+    const start = this.pos;
+    if ((prefix & ASCII_BIT) === 0) return this.strUtf8(start, n, field);
+    this.pos = start + n;
+    if (n === 0) return "";
+    // One native call builds a flat one-byte string (far cheaper than concatenation).
+    return latin1Slice.call(this.buf, start, start + n) as string;
+  }
+
+  /**
+   * Like {@link str}, for strings that repeat (instrument ids, topics, strategy ids): a hit in
+   * the intern table returns the same flat string without building a new one.
+   */
+  internedStr(field: string): string {
+    const prefix = this.u16(field);
+    const n = prefix & MAX_STR;
+    this.need(n, field);
+    const buf = this.buf;
+    const start = this.pos;
+    if ((prefix & ASCII_BIT) === 0 || n === 0 || n > 128) return this.strUtf8(start, n, field);
+    const last = start + n - 1;
+    // A cheap probe (length and four sampled bytes); the full comparison below decides.
+    const h =
+      Math.imul(n ^ (buf[start] << 8) ^ (buf[last] << 16) ^ (buf[start + (n >> 1)] << 4), 0x9e3779b1) ^
+      buf[last - 1];
+    const slot = (h >>> 20) & (INTERN_SIZE - 1);
+    const cached = internKeys[slot];
+    this.pos = start + n;
+    if (cached !== undefined && cached.length === n) {
+      let i = n - 1;
+      while (i >= 0 && cached.charCodeAt(i) === buf[start + i]) i--;
+      if (i < 0) return cached;
+    }
+    const s = latin1Slice.call(buf, start, start + n) as string;
+    internKeys[slot] = s;
+    return s;
+  }
+
+  private strUtf8(start: number, n: number, field: string): string {
+    let s: string;
+    try {
+      s = utf8Decoder.decode(this.buf.subarray(start, start + n));
+    } catch {
+      throw new CodecError("CODEC_INVALID_VALUE", `${this.context}: ${field} is not valid UTF-8`, { field });
+    }
+    this.pos = start + n;
+    return s;
+  }
+
+  remaining(): number {
+    return this.end - this.pos;
+  }
+}
