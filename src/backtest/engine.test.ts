@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { currency } from "../model/currency.js";
-import { Bar, BarAggregation, BarSpecification, BarType } from "../model/data.js";
+import { Bar, BarAggregation, BarSpecification, BarType, MarkPriceUpdate } from "../model/data.js";
 import { AccountType, OrderSide, PriceType } from "../model/enums.js";
 import type { OrderEvent, PositionEvent } from "../model/events.js";
 import { AccountId, InstrumentId } from "../model/identifiers.js";
@@ -193,5 +193,37 @@ describe("backtest engine, hand-computed scenarios", () => {
     await expect(
       e.run([bar(1, "1.0", "1.0", "1.0", "1.0"), bar(0, "1.0", "1.0", "1.0", "1.0")]),
     ).rejects.toThrow(/event 1 \(Bar BTCUSDT-PERP.SIM\) at .* is before the previous event/);
+  });
+
+  it("applies perpetual funding at the announced time: longs pay a positive rate", async () => {
+    const e = engine();
+    e.addStrategy(
+      new Scripted((st, i) => {
+        if (i === 0) st.buyMarket("0.100");
+      }),
+    );
+    const mark = (t: number, px: string, rate: string | null, next: number | null) =>
+      new MarkPriceUpdate(ID, Price.parse(px, 1), null, rate, next, t, t);
+    const fundingAt = T0 + 3 * MIN;
+    const r = await e.run([
+      bar(0, "100.0", "100.0", "100.0", "100.0"),
+      bar(1, "100.0", "100.0", "100.0", "100.0"), // long 0.1 @ 100.0
+      mark(T0 + 2 * MIN + 1, "100.0", "0.0001", fundingAt),
+      mark(T0 + 2 * MIN + 2, "100.0", "0.0002", fundingAt), // revised estimate wins
+      mark(fundingAt, "110.0", "0.0001", fundingAt + 8 * 60 * MIN), // funding time: mark 110
+    ]);
+    // 0.1 × 110 × 0.0002 = 0.0022 paid by the long
+    expect(e.fundingPayments).toEqual([
+      {
+        ts: fundingAt,
+        instrumentId: ID.value,
+        positionId: expect.any(String),
+        rate: "0.0002",
+        amount: "-0.00220000",
+      },
+    ]);
+    // 1000 − fee 0.005 (0.1 × 100 × 0.0005) − funding 0.0022; equity is marked at the last
+    // trade/bar price (100.0), not the mark price.
+    expect(r.finalEquity.toDecimalString()).toBe("999.99280000");
   });
 });

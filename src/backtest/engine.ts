@@ -323,6 +323,7 @@ export class BacktestEngine {
         this.portfolio.updateMark(id.value, d.close);
       } else if (d instanceof MarkPriceUpdate) {
         exchange?.processMarkPrice(d);
+        this.onMarkPrice(d);
       } else if (!(d instanceof OrderBookDepth)) {
         throw new BacktestError("BACKTEST_DATA", `unsupported data ${String(d)}`, {});
       }
@@ -348,6 +349,47 @@ export class BacktestEngine {
   }
 
   private hasTrades = false;
+  /** Announced funding per instrument: rate and time, until applied. */
+  private readonly funding = new Map<string, { rate: string; at: UnixMicros; mark: Price }>();
+  /** Funding payments applied: instrument, time, rate and the amount per position. */
+  readonly fundingPayments: {
+    ts: UnixMicros;
+    instrumentId: string;
+    positionId: string;
+    rate: string;
+    amount: string;
+  }[] = [];
+
+  /**
+   * Perpetual funding: a mark-price update announces the rate for the next funding time; when
+   * an update arrives at or after that time, every open position in the instrument pays (or
+   * receives) signed notional at the mark × rate — longs pay a positive rate.
+   */
+  private onMarkPrice(m: MarkPriceUpdate): void {
+    const key = m.instrumentId.value;
+    const due = this.funding.get(key);
+    if (due !== undefined && m.tsEvent >= due.at) {
+      if (m.tsEvent === due.at) due.mark = m.markPrice;
+      for (const p of this.portfolio.openPositions()) {
+        if (p.instrument.id.value !== key) continue;
+        const account = this.portfolio.account(p.accountId);
+        if (!(account instanceof MarginAccount)) continue;
+        const paid = account.applyFunding(p, due.mark, due.rate);
+        this.fundingPayments.push({
+          ts: due.at,
+          instrumentId: key,
+          positionId: p.id.value,
+          rate: due.rate,
+          amount: formatRaw(paid, p.settlement.precision),
+        });
+      }
+      this.funding.delete(key);
+    }
+    // The latest announcement before the funding time wins (venues publish a running estimate).
+    if (m.fundingRate !== null && m.nextFundingTime !== null && m.nextFundingTime > m.tsEvent) {
+      this.funding.set(key, { rate: m.fundingRate, at: m.nextFundingTime, mark: m.markPrice });
+    }
+  }
   private marginAccounts = 0;
   /** Positions liquidated, with the equity and maintenance margin that triggered it. */
   readonly liquidations: { ts: UnixMicros; positionId: string; equity: string; maintenance: string }[] = [];
