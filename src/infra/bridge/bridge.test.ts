@@ -90,6 +90,9 @@ for (const kind of ["redis", "nats", "kafka"] as ServiceKind[]) {
       await pub.flush();
       await waitFor(() => (got.get(INSTRUMENTS[0].value)?.length ?? 0) === N + 1, "the sentinel trade");
       await waitFor(() => INSTRUMENTS.every((id) => (got.get(id.value)?.length ?? 0) >= N), "all trades");
+      // The fill travels on another channel (another Kafka topic / stream): order across
+      // channels is not guaranteed, so wait for it rather than relying on the sentinel.
+      await waitFor(() => fills.length >= 1, "the fill");
       for (const [i, id] of INSTRUMENTS.entries()) {
         const expected = Array.from({ length: i === 0 ? N + 1 : N }, (_, k) => 100_000_000 + k);
         expect(got.get(id.value)).toEqual(expected);
