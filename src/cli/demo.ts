@@ -42,7 +42,9 @@ export async function runDemo(o: DemoOptions): Promise<{ result: BacktestResult;
     sizeIncrement: "0.001",
     marginInit: "0.05",
     marginMaint: "0.025",
-    makerFee: "0.0002",
+    // Zero maker fee: a one-tick spread on BTC (0.1 / 50,000) is 100× smaller than a 0.02 %
+    // maker fee, so no passive strategy could earn its spread under that fee.
+    makerFee: "0",
     takerFee: "0.0005",
   });
   const start = parseIsoToMicros("2026-01-05T00:00:00Z");
