@@ -114,10 +114,6 @@ export interface BacktestResult {
   endTime: UnixMicros;
 }
 
-function tsOf(d: MarketData): UnixMicros {
-  return d.tsEvent;
-}
-
 /** Average price of an exact notional (scale pp+qp) over a raw quantity, as a decimal string. */
 function avgPriceText(notional: bigint, qtyRaw: number, pricePrecision: number): string {
   if (qtyRaw === 0) return formatRaw(0, pricePrecision);
@@ -287,7 +283,7 @@ export class BacktestEngine {
     const startEquity = () => this.portfolio.totalEquity();
     let startEq: Money | null = null;
     const step = (d: MarketData) => {
-      const ts = tsOf(d);
+      const ts = d.tsEvent;
       if (first < 0) {
         first = ts;
         this.clock.setTime(ts);

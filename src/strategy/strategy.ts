@@ -134,10 +134,8 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
   // --- lifecycle -----------------------------------------------------------------------------
 
   protected override onStart(): void {
-    const bus = this.context.bus;
     this.listen(Topics.orderEvents(this.strategyId), (e: OrderEvent) => this.onOrderEvent(e));
     this.listen(Topics.positionEvents(this.strategyId), (e: PositionEvent) => this.onPositionEvent(e));
-    void bus;
     this.onStrategyStart();
   }
 
@@ -272,14 +270,16 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
     });
   }
 
+  /** The fields every command of this strategy carries. */
+  private head(commandId: string, instrumentId: InstrumentId) {
+    return { commandId, strategyId: this.strategyId, instrumentId, tsInit: this.now() };
+  }
+
   /** Submits an order to the execution engine. Returns the engine's answer. */
   protected submit(order: Order): CommandResult {
     return this.trading.execute({
       type: "SubmitOrder",
-      commandId: `${order.clientOrderId.value}-submit`,
-      strategyId: this.strategyId,
-      instrumentId: order.instrumentId,
-      tsInit: this.now(),
+      ...this.head(`${order.clientOrderId.value}-submit`, order.instrumentId),
       order,
       positionId: null,
     });
@@ -450,10 +450,7 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
     });
     const result = this.trading.execute({
       type: "SubmitOrderList",
-      commandId: `${entryId.value}-bracket`,
-      strategyId: this.strategyId,
-      instrumentId: id,
-      tsInit: this.now(),
+      ...this.head(`${entryId.value}-bracket`, id),
       orders: [entry, tp, sl],
     });
     return { entry, takeProfit: tp, stopLoss: sl, result };
@@ -465,10 +462,7 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
   ): CommandResult {
     return this.trading.execute({
       type: "ModifyOrder",
-      commandId: `${order.clientOrderId.value}-modify-${this.now()}`,
-      strategyId: this.strategyId,
-      instrumentId: order.instrumentId,
-      tsInit: this.now(),
+      ...this.head(`${order.clientOrderId.value}-modify-${this.now()}`, order.instrumentId),
       clientOrderId: order.clientOrderId,
       venueOrderId: order.venueOrderId,
       quantity: changes.quantity ?? null,
@@ -480,10 +474,7 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
   protected cancel(order: Order): CommandResult {
     return this.trading.execute({
       type: "CancelOrder",
-      commandId: `${order.clientOrderId.value}-cancel-${this.now()}`,
-      strategyId: this.strategyId,
-      instrumentId: order.instrumentId,
-      tsInit: this.now(),
+      ...this.head(`${order.clientOrderId.value}-cancel-${this.now()}`, order.instrumentId),
       clientOrderId: order.clientOrderId,
       venueOrderId: order.venueOrderId,
     });
@@ -492,10 +483,7 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
   protected cancelAll(id: InstrumentId, side: OrderSide | null = null): CommandResult {
     return this.trading.execute({
       type: "CancelAllOrders",
-      commandId: `${this.id}-cancel-all-${this.now()}`,
-      strategyId: this.strategyId,
-      instrumentId: id,
-      tsInit: this.now(),
+      ...this.head(`${this.id}-cancel-all-${this.now()}`, id),
       side,
     });
   }
@@ -514,9 +502,7 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
   protected closePosition(id: InstrumentId): Order | null {
     const raw = this.positionRaw(id);
     if (raw === 0) return null;
-    const inst = this.instrument(id);
     const qty = this.position(id)!.quantity;
-    void inst;
     return this.market(id, raw > 0 ? OrderSide.Sell : OrderSide.Buy, qty, { reduceOnly: true });
   }
 }
