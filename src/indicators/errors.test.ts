@@ -4,6 +4,7 @@
  * indicator and the parameter/field, and a rejected bar must leave the indicator unchanged.
  */
 import { describe, expect, it } from "vitest";
+import { BotV6Error } from "../model/errors.js";
 import {
   AnchoredVWAP,
   ATR,
@@ -32,6 +33,10 @@ function caught(fn: () => unknown): IndicatorError {
     fn();
   } catch (e) {
     expect(e).toBeInstanceOf(IndicatorError);
+    // one error hierarchy: callers that handle BotV6Error also handle indicator errors
+    expect(e).toBeInstanceOf(BotV6Error);
+    expect((e as IndicatorError).name).toBe("IndicatorError");
+    expect((e as IndicatorError).details).toMatchObject({ indicator: (e as IndicatorError).indicator });
     return e as IndicatorError;
   }
   throw new Error("expected an IndicatorError");

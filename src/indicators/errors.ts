@@ -5,6 +5,7 @@
  * carries a stable {@link IndicatorErrorCode} that callers (CLI, strategy loader, ML feature
  * builder) can switch on without parsing messages.
  */
+import { BotV6Error } from "../model/errors.js";
 
 /** Stable machine-readable error codes. Never renamed; new codes may be added. */
 export type IndicatorErrorCode =
@@ -19,10 +20,9 @@ export type IndicatorErrorCode =
   /** The registry has no indicator of that name. */
   | "UNKNOWN_INDICATOR";
 
-export class IndicatorError extends Error {
-  override readonly name = "IndicatorError";
+export class IndicatorError extends BotV6Error {
   /** Stable error code. */
-  readonly code: IndicatorErrorCode;
+  declare readonly code: IndicatorErrorCode;
   /** Registry name of the indicator that rejected the input, e.g. `"rsi"`. */
   readonly indicator: string;
   /** The parameter, input field or column at fault, e.g. `"period"`, `"volume"`, `"time"`. */
@@ -31,8 +31,7 @@ export class IndicatorError extends Error {
   readonly value: unknown;
 
   constructor(code: IndicatorErrorCode, indicator: string, field: string, value: unknown, message: string) {
-    super(`${indicator}: ${message}`);
-    this.code = code;
+    super(code, `${indicator}: ${message}`, { indicator, field, value });
     this.indicator = indicator;
     this.field = field;
     this.value = value;
