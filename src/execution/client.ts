@@ -9,7 +9,15 @@
  * {@link ExecutionReportSink} it was bound to. The `fetch*` queries are I/O and return promises;
  * the engine uses them only off the hot path (an unacknowledged command, reconciliation).
  */
-import type { LiquiditySide, OrderSide, OrderStatus, OrderType, TimeInForce } from "../model/enums.js";
+import type {
+  LiquiditySide,
+  OrderSide,
+  OrderStatus,
+  OrderType,
+  TimeInForce,
+  TrailingOffsetType,
+  TriggerType,
+} from "../model/enums.js";
 import type { AccountBalance } from "../model/events.js";
 import type { AccountId, ClientOrderId, InstrumentId, VenueOrderId } from "../model/identifiers.js";
 import type { UnixMicros } from "../model/time.js";
@@ -37,8 +45,21 @@ export interface VenueOrderRequest {
   readonly timeInForce: TimeInForce;
   readonly postOnly: boolean;
   readonly reduceOnly: boolean;
+  /** Iceberg: the quantity shown in the book at a time (null: all of it). */
   readonly displayQty: Quantity | null;
   readonly tsInit: UnixMicros;
+  /** GTD: when the order expires (µs since the epoch); absent/null for other times in force. */
+  readonly expireTime?: UnixMicros | null;
+  /** Stops, if-touched and trailing orders: the price the trigger watches (default: last trade). */
+  readonly triggerType?: TriggerType;
+  /**
+   * Trailing stops: the trigger's distance from the reference price, in `trailingOffsetType`
+   * units as on the order — PRICE: a price distance (e.g. 0.5), BASIS_POINTS, TICKS.
+   */
+  readonly trailingOffset?: number | null;
+  /** Trailing-stop-limit: the limit price's distance beyond the trigger, same unit. */
+  readonly limitOffset?: number | null;
+  readonly trailingOffsetType?: TrailingOffsetType;
 }
 
 export interface VenueEditRequest {
@@ -173,4 +194,20 @@ export interface ExecutionClient {
   fetchMyTrades(instrumentId: InstrumentId, clientOrderId?: ClientOrderId): Promise<TradeReport[]>;
   fetchPositions(): Promise<PositionReport[]>;
   fetchBalance(): Promise<BalanceReport>;
+  /**
+   * Balance movements that are not trades (ccxt `fetchLedger`): deposits, withdrawals,
+   * transfers, manual adjustments, since `since` (µs). Optional: without it, reconciliation can
+   * explain no balance difference and fails closed on any.
+   */
+  fetchLedger?(since: UnixMicros): Promise<LedgerEntry[]>;
+}
+
+/** One non-trade balance movement reported by the venue. */
+export interface LedgerEntry {
+  /** The venue's id of the entry (applied at most once). */
+  readonly id: string;
+  readonly kind: "deposit" | "withdrawal" | "transfer" | "adjustment";
+  /** Signed: positive credits the account. */
+  readonly amount: Money;
+  readonly ts: UnixMicros;
 }

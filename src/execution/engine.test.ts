@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OrderSide, OrderStatus, OrderType } from "../model/enums.js";
-import { ClientOrderId, StrategyId } from "../model/identifiers.js";
+import { ClientOrderId, InstrumentId, StrategyId } from "../model/identifiers.js";
 import type { Order } from "../model/orders.js";
 import { Quantity } from "../model/values.js";
 import type { PreTradeGate } from "./engine.js";
@@ -157,6 +157,18 @@ describe("bad input is rejected with a reason and nothing is applied", () => {
       clientOrderId: o2.clientOrderId,
     });
     expect(n.submit(o2).code).toBe("ORDER_NOT_INITIALIZED");
+  });
+
+  it("an order for an instrument the engine does not know is denied before any venue sees it", () => {
+    const n = makeNode();
+    const o = n.order({ instrumentId: InstrumentId.parse("ETHUSDT.SIM") });
+    expect(n.submit(o).code).toBe("DENIED");
+    expect(o.status).toBe("DENIED");
+    expect(n.events.find((e) => e.type === "OrderDenied")).toMatchObject({
+      reasonCode: "INSTRUMENT_UNKNOWN",
+      reason: "instrument ETHUSDT.SIM is not configured",
+    });
+    expect(n.venue.calls).toEqual([]);
   });
 
   it("cancel of an unknown id", () => {

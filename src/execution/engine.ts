@@ -34,7 +34,7 @@ import type {
 } from "../model/commands.js";
 import { ContingencyType, OrderStatus, OrderType } from "../model/enums.js";
 import { InvalidStateTransitionError } from "../model/errors.js";
-import type { OrderEvent, OrderFilled } from "../model/events.js";
+import type { AccountState, OrderEvent, OrderFilled } from "../model/events.js";
 import { ClientOrderId, type InstrumentId, StrategyId, type VenueOrderId } from "../model/identifiers.js";
 import type { Instrument } from "../model/instruments.js";
 import { Order } from "../model/orders.js";
@@ -64,6 +64,14 @@ export interface PreTradeGate {
     triggerPrice: Price | null,
   ): string | null;
   lastDenialReason(): string;
+  /**
+   * Whether `orders` (about to be held locally or sent, not yet counted) fit the open-order
+   * limits, counting held orders. Called for contingent children before they are held and for
+   * a whole order list before any of it is routed. Returns a denial code or null.
+   */
+  checkOpenOrderCapacity?(orders: readonly Order[]): string | null;
+  /** An order started or stopped being held locally (it counts as open while held). */
+  onHeldChanged?(order: Order): void;
 }
 
 /** Something the engine noticed that is not an order event: refused commands, stray reports. */
@@ -302,6 +310,14 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
     }
     this.notifyCommand(cmd);
     for (const order of cmd.orders) this.admit(order);
+    // The whole list must fit the open-order limits (held children count): otherwise every
+    // order is denied, so a bracket never goes out without its exits.
+    const capacity = this.gate?.checkOpenOrderCapacity?.(cmd.orders) ?? null;
+    if (capacity !== null) {
+      const reason = this.gate?.lastDenialReason() ?? "";
+      for (const order of cmd.orders) if (!order.isClosed()) this.deny(order, capacity, reason);
+      return okWith(C.DENIED, `${cmd.orders.length} of ${cmd.orders.length} orders were denied: ${capacity}`);
+    }
     // Parents first (list order), children wait for their parent's fill.
     let denied = 0;
     for (const order of cmd.orders) {
@@ -550,8 +566,24 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
     this.emit(order, init);
   }
 
+  /** Marks an order held (or not) and tells the gate, which counts held orders as open. */
+  private setHeld(order: Order, held: boolean): void {
+    if (this.cache.isHeld(order) === held) return;
+    this.cache.setHeld(order, held);
+    this.gate?.onHeldChanged?.(order);
+  }
+
   /** Routes an admitted order: hold it (contingent child / emulated) or check and send it. */
   private dispatch(order: Order): CommandResult {
+    // With instruments configured, an order for any other instrument goes nowhere (also
+    // without a risk engine attached). A venue without a client is VENUE_UNKNOWN (in route).
+    if (
+      this.instruments.size > 0 &&
+      !this.instruments.has(order.instrumentId) &&
+      this.clients.has(order.instrumentId.venue)
+    ) {
+      return this.deny(order, "INSTRUMENT_UNKNOWN", `instrument ${order.instrumentId} is not configured`);
+    }
     if (order.parentOrderId !== null) {
       const parent = this.cache.get(order.parentOrderId);
       if (
@@ -563,7 +595,10 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
           this.apply(order, { type: "OrderCanceled", ...this.head(order) });
           return ok();
         }
-        this.cache.setHeld(order, true);
+        // A held child counts as an open order: it must fit the open-order limits now.
+        const code = this.gate?.checkOpenOrderCapacity?.([order]) ?? null;
+        if (code !== null) return this.deny(order, code, this.gate?.lastDenialReason() ?? "");
+        this.setHeld(order, true);
         return ok();
       }
     }
@@ -587,7 +622,7 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
 
   /** Releases a held contingent child (its parent filled): route it now. */
   releaseHeld(order: Order): CommandResult {
-    this.cache.setHeld(order, false);
+    this.setHeld(order, false);
     return this.route(order);
   }
 
@@ -607,7 +642,7 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
       }
       const code = this.gate?.checkSubmit(order) ?? null;
       if (code !== null) return this.deny(order, code, this.gate?.lastDenialReason() ?? "");
-      this.cache.setHeld(order, true);
+      this.setHeld(order, true);
       this.emulator.hold(order);
       return ok();
     }
@@ -619,7 +654,7 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
    * The order is checked again first; a denial leaves it DENIED, never half-sent.
    */
   releaseEmulated(order: Order, asType: OrderType, price: Price | null): CommandResult {
-    this.cache.setHeld(order, false);
+    this.setHeld(order, false);
     const client = this.clients.get(order.instrumentId.venue);
     if (client === undefined)
       return this.deny(order, "VENUE_UNKNOWN", `no client for ${order.instrumentId.venue}`);
@@ -658,7 +693,7 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
   }
 
   private deny(order: Order, code: string, reason: string): CommandResult {
-    this.cache.setHeld(order, false);
+    this.setHeld(order, false);
     this.apply(order, { type: "OrderDenied", reasonCode: code, reason, ...this.head(order) });
     return fail(C.DENIED, `order ${order.clientOrderId} denied: ${code}: ${reason}`);
   }
@@ -808,6 +843,16 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
     } finally {
       this.eventIdPrefix = prev;
     }
+  }
+
+  /** A fresh reconciliation event id (`RECON-...`) for events reconciliation makes itself. */
+  reconciliationEventId(): string {
+    return this.context.ids.next("RECON");
+  }
+
+  /** Publishes an account state on `events.account.<id>` (risk and the journal listen there). */
+  publishAccountState(state: AccountState): void {
+    this.context.bus.publish(Topics.accountEvents(state.accountId.value), state);
   }
 
   private headAt(order: Order, ts: UnixMicros) {

@@ -5,16 +5,100 @@ import { Rng } from "../core/rng.js";
 import { currency } from "../model/currency.js";
 import { QuoteTick, TradeTick } from "../model/data.js";
 import { AggressorSide, OrderSide, OrderStatus, OrderType, TimeInForce } from "../model/enums.js";
-import type { OrderEvent } from "../model/events.js";
+import type { AccountState, OrderEvent } from "../model/events.js";
 import { AccountId, ClientOrderId, InstrumentId, StrategyId } from "../model/identifiers.js";
 import { CurrencyPair } from "../model/instruments.js";
 import { createOrder } from "../model/orders.js";
-import { Price, Quantity } from "../model/values.js";
+import { Money, Price, Quantity } from "../model/values.js";
+import { CashAccount } from "../portfolio/account.js";
 import { SimulatedExchange } from "../venues/sim/exchange.js";
+import type {
+  BalanceReport,
+  ExecutionClient,
+  ExecutionReportSink,
+  LedgerEntry,
+  VenueEditRequest,
+  VenueOrderRequest,
+} from "./client.js";
 import { ExecutionEngine } from "./engine.js";
 import { reconcile, scheduleReconciliation } from "./reconciliation.js";
 
-function setup() {
+/**
+ * The simulated venue with an account of its own: every fill the venue makes (also while we
+ * are down) moves the venue-side balances; deposits come with a ledger entry, a balance
+ * "changed by hand" does not.
+ */
+class VenueWithBalances implements ExecutionClient {
+  readonly venue: string;
+  readonly accountId: AccountId;
+  readonly capabilities: ExecutionClient["capabilities"];
+  readonly account: CashAccount;
+  readonly ledger: LedgerEntry[] = [];
+  private sink: ExecutionReportSink | null = null;
+  private readonly sides = new Map<string, OrderSide>();
+
+  constructor(
+    readonly sim: SimulatedExchange,
+    private readonly inst: CurrencyPair,
+  ) {
+    this.venue = sim.venue;
+    this.accountId = sim.accountId;
+    this.capabilities = sim.capabilities;
+    this.account = new CashAccount(sim.accountId);
+    sim.bind({
+      onVenueReport: (r) => {
+        if (r.kind === "filled") {
+          const side = this.sides.get(r.clientOrderId.value)!;
+          this.account.applySpotFill(this.inst, side, r.lastPx, r.lastQty.raw, r.commission);
+        }
+        this.sink?.onVenueReport(r);
+      },
+    });
+  }
+  bind(sink: ExecutionReportSink): void {
+    this.sink = sink;
+  }
+  createOrder(request: VenueOrderRequest): void {
+    this.sides.set(request.clientOrderId.value, request.side);
+    this.sim.createOrder(request);
+  }
+  cancelOrder(...a: Parameters<ExecutionClient["cancelOrder"]>): void {
+    this.sim.cancelOrder(...a);
+  }
+  editOrder(r: VenueEditRequest): void {
+    this.sim.editOrder(r);
+  }
+  fetchOrder(...a: Parameters<ExecutionClient["fetchOrder"]>) {
+    return this.sim.fetchOrder(...a);
+  }
+  fetchOpenOrders(i?: InstrumentId) {
+    return this.sim.fetchOpenOrders(i);
+  }
+  fetchMyTrades(...a: Parameters<ExecutionClient["fetchMyTrades"]>) {
+    return this.sim.fetchMyTrades(...a);
+  }
+  fetchPositions() {
+    return this.sim.fetchPositions();
+  }
+  async fetchBalance(): Promise<BalanceReport> {
+    const s = this.account.state("B", 0);
+    return { accountId: this.accountId, balances: s.balances, tsLast: 0 };
+  }
+  async fetchLedger(since: number): Promise<LedgerEntry[]> {
+    return this.ledger.filter((e) => e.ts >= since);
+  }
+  deposit(id: string, amount: string, code = "USDT"): void {
+    const m = Money.parse(amount, currency(code));
+    this.account.adjust(m.currency, m.raw);
+    this.ledger.push({ id, kind: m.raw >= 0 ? "deposit" : "withdrawal", amount: m, ts: 1 });
+  }
+  changeByHand(amount: string, code = "USDT"): void {
+    const m = Money.parse(amount, currency(code));
+    this.account.adjust(m.currency, m.raw);
+  }
+}
+
+function setup(options: { balances?: boolean } = {}) {
   const kernel = new Kernel({ traderId: "T", mode: "backtest", seed: 1 });
   const clock = kernel.clock as TestClock;
   clock.setTime(1_000_000);
@@ -35,7 +119,8 @@ function setup() {
     rng: new Rng(7),
     fillModel: "trades",
   });
-  engine.registerClient(sim);
+  const venue = options.balances ? new VenueWithBalances(sim, inst) : null;
+  engine.registerClient(venue ?? sim);
   kernel.start();
   const events: OrderEvent[] = [];
   kernel.bus.subscribe<OrderEvent>("events.order.*", (e) => events.push(e));
@@ -86,11 +171,11 @@ function setup() {
     return order;
   };
   /** While "down", the venue's reports reach nobody. */
-  const goDown = () => sim.bind({ onVenueReport: () => {} });
-  const comeBack = () => sim.bind(engine);
+  const goDown = () => (venue ?? sim).bind({ onVenueReport: () => {} });
+  const comeBack = () => (venue ?? sim).bind(engine);
   /** An order placed on the venue by someone else (by hand, another system). */
   const byHand = (id: string, side: OrderSide, price: string | null, q: string) =>
-    sim.createOrder({
+    (venue ?? sim).createOrder({
       clientOrderId: new ClientOrderId(id),
       instrumentId: inst.id,
       side,
@@ -110,6 +195,7 @@ function setup() {
     inst,
     engine,
     sim,
+    venue,
     events,
     quote,
     trade,
@@ -164,6 +250,28 @@ describe("reconciliation against the simulated venue", () => {
     expect(a.status).toBe(OrderStatus.Accepted); // nothing guessed
   });
 
+  it("reports a fill we missed on an order we have since closed (and the position it moved)", async () => {
+    const t = setup();
+    t.quote("99.00", "101.00");
+    const a = t.submit("A", OrderSide.Buy, "100.00", "1");
+    t.goDown();
+    t.trade("99.50", "10", AggressorSide.Seller); // filled at the venue; the fill report is lost
+    t.comeBack();
+    // A (wrong or reordered) cancel report closes the order locally without the fill.
+    t.engine.onVenueReport({ kind: "canceled", clientOrderId: a.clientOrderId, ts: t.clock.timestampUs() });
+    expect([a.status, a.filledQty.raw]).toEqual([OrderStatus.Canceled, 0]);
+    const report = await reconcile(t.engine, t.sim);
+    expect(report.ok).toBe(false);
+    expect(report.mismatches.map((m) => m.code).sort()).toEqual(["FILL_MISMATCH", "POSITION_MISMATCH"]);
+    const fill = report.mismatches.find((m) => m.code === "FILL_MISMATCH")!;
+    expect(fill.clientOrderId).toBe("A");
+    expect(fill.local).toBe("CANCELED filled 0.000");
+    expect(fill.detail).toBe(
+      "the venue has trade BTCUSDT-1 (1.000 @ 100.00) of A, which we closed without it",
+    );
+    expect(a.status).toBe(OrderStatus.Canceled); // a terminal order takes no fill: nothing applied
+  });
+
   it("reports a local open order the venue does not know", async () => {
     const t = setup();
     t.quote("99.00", "101.00");
@@ -181,6 +289,101 @@ describe("reconciliation against the simulated venue", () => {
     expect(report.ok).toBe(false);
     expect(report.mismatches).toMatchObject([{ code: "ORDER_MISSING_AT_VENUE", clientOrderId: "A" }]);
     expect(a.status).toBe(OrderStatus.Accepted);
+  });
+});
+
+describe("balance reconciliation", () => {
+  /** A venue with balances and a local portfolio account that follows our fills. */
+  function withAccounts() {
+    const t = setup({ balances: true });
+    const venue = t.venue!;
+    const local = new CashAccount(venue.accountId);
+    for (const a of [venue.account, local]) {
+      a.deposit(currency("USDT"), "10000");
+      a.deposit(currency("BTC"), "1");
+    }
+    t.kernel.bus.subscribe<OrderEvent>("events.order.*", (e) => {
+      if (e.type === "OrderFilled")
+        local.applySpotFill(t.inst, e.orderSide, e.lastPx, e.lastQty.raw, e.commission);
+    });
+    const states: AccountState[] = [];
+    t.kernel.bus.subscribe<AccountState>("events.account.*", (s) => states.push(s));
+    return { ...t, venue, local, states };
+  }
+
+  it("agrees when nothing happened, and after fills missed while down are fixed forward", async () => {
+    const t = withAccounts();
+    t.quote("99.00", "101.00");
+    expect((await reconcile(t.engine, t.venue, { account: t.local })).ok).toBe(true);
+    t.submit("A", OrderSide.Buy, "100.00");
+    t.goDown();
+    t.trade("99.50", "10", AggressorSide.Seller); // fills A at the venue: venue balances move
+    t.comeBack();
+    expect(t.venue.account.balanceRaw("USDT")).not.toBe(t.local.balanceRaw("USDT"));
+    const report = await reconcile(t.engine, t.venue, { account: t.local });
+    expect(report.mismatches).toEqual([]);
+    expect(t.local.balanceRaw("USDT")).toBe(t.venue.account.balanceRaw("USDT"));
+    expect(t.local.balanceRaw("BTC")).toBe(t.venue.account.balanceRaw("BTC"));
+    expect(t.states).toEqual([]); // the fill explained it: no balance fix needed
+  });
+
+  it("fixes forward a deposit and a withdrawal from the venue's ledger, tagged, exactly once", async () => {
+    const t = withAccounts();
+    t.venue.deposit("D-1", "500.25");
+    t.venue.deposit("W-1", "-0.5", "BTC");
+    const applied = new Set<string>();
+    const report = await reconcile(t.engine, t.venue, { account: t.local, appliedLedger: applied });
+    expect(report.ok).toBe(true);
+    expect(report.fixes).toEqual([
+      "BTC: withdrawal W-1 -0.50000000 BTC applied to SIM-001",
+      "USDT: deposit D-1 500.25000000 USDT applied to SIM-001",
+    ]);
+    expect(t.local.balance(currency("USDT")).toString()).toBe("10500.25000000 USDT");
+    expect(t.local.balance(currency("BTC")).toString()).toBe("0.50000000 BTC");
+    expect(t.states).toHaveLength(1);
+    expect(t.states[0].eventId.startsWith("RECON-")).toBe(true);
+    expect(t.states[0].balances.map((b) => b.total.toString())).toEqual([
+      "0.50000000 BTC",
+      "10500.25000000 USDT",
+    ]);
+    expect([...applied].sort()).toEqual(["D-1", "W-1"]);
+    // A second round applies nothing again.
+    const again = await reconcile(t.engine, t.venue, { account: t.local, appliedLedger: applied });
+    expect([again.ok, again.fixes]).toEqual([true, []]);
+    expect(t.local.balance(currency("USDT")).toString()).toBe("10500.25000000 USDT");
+  });
+
+  it("fails closed on a balance changed by hand, applying nothing, with a report", async () => {
+    const t = withAccounts();
+    t.venue.changeByHand("-123.45");
+    t.venue.deposit("D-2", "10", "BTC"); // explained: applied even though USDT fails
+    const report = await reconcile(t.engine, t.venue, { account: t.local });
+    expect(report.ok).toBe(false);
+    expect(report.mismatches).toEqual([
+      {
+        code: "BALANCE_MISMATCH",
+        clientOrderId: null,
+        instrumentId: "USDT",
+        local: "10000.00000000",
+        venue: "9876.55000000",
+        detail: "SIM-001 USDT balance differs by -123.45000000; no unapplied ledger entry explains it",
+      },
+    ]);
+    expect(t.local.balance(currency("USDT")).toString()).toBe("10000.00000000 USDT");
+    expect(t.local.balance(currency("BTC")).toString()).toBe("11.00000000 BTC");
+  });
+
+  it("a ledger that does not add up to the difference is a mismatch, not a guess", async () => {
+    const t = withAccounts();
+    t.venue.deposit("D-3", "100");
+    t.venue.changeByHand("1"); // venue is 101 above us; the ledger explains 100
+    const report = await reconcile(t.engine, t.venue, { account: t.local });
+    expect(report.ok).toBe(false);
+    expect(report.mismatches[0].detail).toBe(
+      "SIM-001 USDT balance differs by 101.00000000; unapplied ledger entries (D-3) sum to 100.00000000",
+    );
+    expect(t.local.balanceRaw("USDT")).toBe(Money.parse("10000", currency("USDT")).raw);
+    expect(t.states).toEqual([]);
   });
 });
 

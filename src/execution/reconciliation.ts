@@ -10,22 +10,48 @@
  * - a local open order the venue canceled / expired / rejected: the terminal event;
  * - a local open order without acknowledgement that the venue has: the acceptance.
  *
+ * - a balance (venue total vs the local account's total, per currency) that differs by exactly
+ *   the sum of the venue's ledger entries (deposits, withdrawals, transfers, adjustments) not
+ *   yet applied locally: the entries are applied to the local account and a `RECON-` tagged
+ *   `AccountState` is published on `events.account.<id>`.
+ *
  * Unexplained (mismatches):
  * - `UNKNOWN_VENUE_ORDER`: an open order on the venue that we never sent;
  * - `ORDER_MISSING_AT_VENUE`: a local open order the venue does not know;
  * - `POSITION_MISMATCH`: after the fixes, the venue's position differs from ours
  *   (e.g. changed by hand);
- * - `FILL_MISMATCH`: the venue reports more filled than its trades explain.
+ * - `FILL_MISMATCH`: the venue reports more filled than its trades explain, or a recent venue
+ *   trade of an order we closed is not among its fills (a lost fill report; a terminal order
+ *   takes no fill, so this is reported, not applied);
+ * - `BALANCE_MISMATCH`: after the fixes, a balance differs and the unapplied ledger entries do
+ *   not add up to the difference (e.g. changed by hand, or the venue has no ledger); nothing
+ *   of that currency is applied.
  */
+
+import type { Currency } from "../model/currency.js";
 import { OrderStatus } from "../model/enums.js";
+import type { AccountState } from "../model/events.js";
 import { formatRaw, parseDecimal, rescale } from "../model/fixed.js";
-import type { InstrumentId } from "../model/identifiers.js";
+import type { AccountId, InstrumentId } from "../model/identifiers.js";
 import type { Order } from "../model/orders.js";
-import type { ExecutionClient, OrderStatusReport, TradeReport } from "./client.js";
+import type { UnixMicros } from "../model/time.js";
+import type { Money } from "../model/values.js";
+import type {
+  BalanceReport,
+  ExecutionClient,
+  LedgerEntry,
+  OrderStatusReport,
+  TradeReport,
+} from "./client.js";
 import type { ExecutionEngine } from "./engine.js";
 
 export interface ReconciliationMismatch {
-  readonly code: "UNKNOWN_VENUE_ORDER" | "ORDER_MISSING_AT_VENUE" | "POSITION_MISMATCH" | "FILL_MISMATCH";
+  readonly code:
+    | "UNKNOWN_VENUE_ORDER"
+    | "ORDER_MISSING_AT_VENUE"
+    | "POSITION_MISMATCH"
+    | "FILL_MISMATCH"
+    | "BALANCE_MISMATCH";
   readonly clientOrderId: string | null;
   readonly instrumentId: string;
   readonly local: string;
@@ -42,10 +68,36 @@ export interface ReconciliationReport {
   readonly mismatches: ReconciliationMismatch[];
 }
 
+/** The local side of the balance comparison (a portfolio account satisfies it). */
+export interface LocalAccount {
+  readonly id: AccountId;
+  /** Total balance of a currency (raw at the currency's precision). */
+  balanceRaw(code: string): number;
+  /** Currencies with a local balance. */
+  currencies(): Currency[];
+  /** Changes a balance by a signed raw amount (applying an explained ledger entry). */
+  adjust(currency: Currency, deltaRaw: number): void;
+  /** The account's state (published after a fix, with a `RECON-` event id). */
+  state(eventId: string, ts: UnixMicros): AccountState;
+}
+
+export interface ReconcileOptions {
+  /** Compare the venue's balances with this account (the portfolio's account for the venue). */
+  readonly account?: LocalAccount;
+  /**
+   * Ids of ledger entries already applied locally; reconciliation adds those it applies. Keep
+   * the same set across rounds (and persist it with the account) so nothing applies twice.
+   */
+  readonly appliedLedger?: Set<string>;
+  /** Ledger entries are fetched from this time on (µs; default 0). */
+  readonly ledgerSince?: UnixMicros;
+}
+
 /** Reconciles one venue. Asynchronous (venue queries); fixes are applied synchronously after them. */
 export async function reconcile(
   engine: ExecutionEngine,
   client: ExecutionClient,
+  options: ReconcileOptions = {},
 ): Promise<ReconciliationReport> {
   const fixes: string[] = [];
   const mismatches: ReconciliationMismatch[] = [];
@@ -64,6 +116,18 @@ export async function reconcile(
     answers.set(o, { report, trades });
   }
   const positions = await client.fetchPositions();
+  // Recent fills per instrument of this venue: a trade of an order we already closed that is
+  // not among its fills cannot be applied (the order is terminal) — it is reported.
+  const recent: TradeReport[] = [];
+  for (const id of engine.instruments.keys()) {
+    if (id.venue === client.venue) recent.push(...(await client.fetchMyTrades(id)));
+  }
+  const account = options.account;
+  const balance = account === undefined ? null : await client.fetchBalance();
+  const ledger =
+    account === undefined || client.fetchLedger === undefined
+      ? []
+      : await client.fetchLedger(options.ledgerSince ?? 0);
 
   engine.asReconciliation(() => {
     for (const [o, { report, trades }] of answers) {
@@ -139,6 +203,18 @@ export async function reconcile(
     }
   });
 
+  for (const t of recent) {
+    const o = engine.cache.get(t.clientOrderId);
+    if (o === undefined || !o.isClosed() || o.tradeIds.includes(t.tradeId)) continue;
+    mismatches.push({
+      code: "FILL_MISMATCH",
+      clientOrderId: o.clientOrderId.value,
+      instrumentId: o.instrumentId.value,
+      local: `${o.status} filled ${o.filledQty}`,
+      venue: `trade ${t.tradeId} ${t.lastQty} @ ${t.lastPx}`,
+      detail: `the venue has trade ${t.tradeId} (${t.lastQty} @ ${t.lastPx}) of ${o.clientOrderId}, which we closed without it`,
+    });
+  }
   for (const r of venueOpen) {
     if (!engine.cache.has(r.clientOrderId)) {
       mismatches.push({
@@ -168,10 +244,77 @@ export async function reconcile(
       });
     }
   }
+  if (account !== undefined && balance !== null) {
+    reconcileBalances(
+      engine,
+      account,
+      balance,
+      ledger,
+      options.appliedLedger ?? new Set(),
+      fixes,
+      mismatches,
+    );
+  }
   for (const f of fixes) engine.notice("RECONCILIATION_FIX", `${client.venue}: ${f}`, null);
   for (const m of mismatches)
     engine.notice(`RECONCILIATION_${m.code}`, `${client.venue}: ${m.detail}`, m.clientOrderId);
   return { ok: mismatches.length === 0, venue: client.venue, fixes, mismatches };
+}
+
+/**
+ * Venue totals vs local totals per currency, after the order fixes (so fills applied above are
+ * already in the local account when it follows the order events). A difference is explained
+ * only when the unapplied ledger entries of that currency sum to it exactly.
+ */
+function reconcileBalances(
+  engine: ExecutionEngine,
+  account: LocalAccount,
+  balance: BalanceReport,
+  ledger: readonly LedgerEntry[],
+  applied: Set<string>,
+  fixes: string[],
+  mismatches: ReconciliationMismatch[],
+): void {
+  const venue = new Map<string, Money>();
+  for (const b of balance.balances) venue.set(b.total.currency.code, b.total);
+  const codes = new Map<string, Currency>();
+  for (const c of account.currencies()) codes.set(c.code, c);
+  for (const m of venue.values()) codes.set(m.currency.code, m.currency);
+  let changed = false;
+  for (const [code, cur] of [...codes].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const venueRaw = venue.get(code)?.raw ?? 0;
+    const localRaw = account.balanceRaw(code);
+    const diff = venueRaw - localRaw;
+    if (diff === 0) continue;
+    const pending = ledger.filter((e) => e.amount.currency.code === code && !applied.has(e.id));
+    let sum = 0;
+    for (const e of pending) sum += e.amount.raw;
+    if (pending.length > 0 && sum === diff) {
+      for (const e of pending) {
+        account.adjust(cur, e.amount.raw);
+        applied.add(e.id);
+        fixes.push(`${code}: ${e.kind} ${e.id} ${e.amount.toString()} applied to ${account.id}`);
+      }
+      changed = true;
+      continue;
+    }
+    const fmt = (raw: number) => formatRaw(raw, cur.precision);
+    mismatches.push({
+      code: "BALANCE_MISMATCH",
+      clientOrderId: null,
+      instrumentId: code,
+      local: fmt(localRaw),
+      venue: fmt(venueRaw),
+      detail:
+        `${account.id} ${code} balance differs by ${fmt(diff)}; ` +
+        (pending.length === 0
+          ? "no unapplied ledger entry explains it"
+          : `unapplied ledger entries (${pending.map((e) => e.id).join(", ")}) sum to ${fmt(sum)}`),
+    });
+  }
+  if (changed) {
+    engine.publishAccountState(account.state(engine.reconciliationEventId(), balance.tsLast));
+  }
 }
 
 function localNet(engine: ExecutionEngine, instrumentId: InstrumentId): number {
@@ -194,13 +337,16 @@ export function scheduleReconciliation(
   intervalUs: number,
   onReport: (report: ReconciliationReport) => void,
   onError: (error: Error) => void = () => {},
+  options: ReconcileOptions = {},
 ): () => void {
   const name = `reconcile:${client.venue}`;
+  // One applied-ledger set across rounds, so an entry is never applied twice.
+  const opts = { ...options, appliedLedger: options.appliedLedger ?? new Set<string>() };
   let running = false;
   clock.setTimer(name, intervalUs, () => {
     if (running) return; // the previous round is still querying
     running = true;
-    reconcile(engine, client)
+    reconcile(engine, client, opts)
       .then(onReport, onError)
       .finally(() => {
         running = false;

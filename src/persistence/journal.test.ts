@@ -8,15 +8,17 @@ import { afterAll, describe, expect, it } from "vitest";
 import { makeNode } from "../execution/venue-double.test.js";
 import { currency } from "../model/currency.js";
 import { AccountType, ContingencyType, OrderSide, OrderType } from "../model/enums.js";
-import type { OrderFilled } from "../model/events.js";
-import { ClientOrderId } from "../model/identifiers.js";
+import type { AccountState, OrderFilled } from "../model/events.js";
+import { type AccountId, ClientOrderId } from "../model/identifiers.js";
 import { Money } from "../model/values.js";
 import { RiskEngine } from "../risk/engine.js";
-import { decodePayload, encodePayload } from "./codec.js";
+import { commandSnapshot, decodePayload, encodeJson, encodePayload, JSON_TYPE_ID } from "./codec.js";
 import {
+  decodeRecord,
   type Journal,
   JournalCorruptError,
   JournalError,
+  JournalFormatError,
   type JournalRecord,
   packRecords,
   recordChecksum,
@@ -74,27 +76,37 @@ interface Store {
   childArgs(key: string): string[];
 }
 
-/** Applies `edit` to the line of record `seq` inside a packed row's data (null deletes it). */
-function editLine(data: string, seq: number, edit: (line: string) => string | null): string {
-  const lines = data.split("\n");
-  const i = lines.findIndex((l) => l.startsWith(`${seq}\t`));
+/** Applies `edit` to record `seq` inside a packed row (null deletes it); other records stay as stored. */
+function editRecord(
+  data: Uint8Array,
+  first: number,
+  last: number,
+  seq: number,
+  edit: (r: JournalRecord) => JournalRecord | null,
+): Buffer {
+  const records = unpackRow({ firstSeq: first, lastSeq: last, data });
+  const i = records.findIndex((r) => r.seq === seq);
   if (i < 0) throw new Error(`record ${seq} not in row`);
-  const next = edit(lines[i]);
-  if (next === null) lines.splice(i, 1);
-  else lines[i] = next;
-  return lines.join("\n");
+  const next = edit(records[i]);
+  if (next === null) records.splice(i, 1);
+  else records[i] = next;
+  return Buffer.from(packRecords(records, records.length)[0].data);
 }
 
-function sqliteEdit(key: string, seq: number, edit: (line: string) => string | null): void {
+/** Flips the last payload byte, keeping the stored checksum. */
+const flipByte = (r: JournalRecord): JournalRecord => {
+  const payload = r.payload.slice();
+  payload[payload.length - 1] ^= 0x01;
+  return { ...r, payload };
+};
+
+function sqliteEdit(key: string, seq: number, edit: (r: JournalRecord) => JournalRecord | null): void {
   const db = new Database(join(tmp, `${key}.db`));
   const row = db
-    .prepare("SELECT first_seq, data FROM journal WHERE first_seq <= ? AND last_seq >= ?")
-    .get(seq, seq) as {
-    first_seq: number;
-    data: string;
-  };
+    .prepare("SELECT first_seq, last_seq, data FROM journal WHERE first_seq <= ? AND last_seq >= ?")
+    .get(seq, seq) as { first_seq: number; last_seq: number; data: Buffer };
   db.prepare("UPDATE journal SET data = ? WHERE first_seq = ?").run(
-    editLine(row.data, seq, edit),
+    editRecord(row.data, row.first_seq, row.last_seq, seq, edit),
     row.first_seq,
   );
   db.close();
@@ -103,13 +115,13 @@ function sqliteEdit(key: string, seq: number, edit: (line: string) => string | n
 const sqliteStore: Store = {
   name: "sqlite",
   open: async (key) => new SqliteJournal(join(tmp, `${key}.db`), { flushIntervalMs: 0 }),
-  corrupt: async (key, seq) => sqliteEdit(key, seq, (l) => `${l} `),
+  corrupt: async (key, seq) => sqliteEdit(key, seq, flipByte),
   remove: async (key, seq) => sqliteEdit(key, seq, () => null),
   insertRaw: async (key, seq) => {
     const j = new SqliteJournal(join(tmp, `${key}.db`), { flushIntervalMs: 0 });
     await j.close();
     const db = new Database(join(tmp, `${key}.db`));
-    db.prepare("INSERT INTO journal VALUES (?, ?, '')").run(seq, seq);
+    db.prepare("INSERT INTO journal VALUES (?, ?, x'')").run(seq, seq);
     db.close();
   },
   deleteRow: async (key, seq) => {
@@ -136,18 +148,23 @@ async function pgExec(sql: string, params: unknown[] = []): Promise<void> {
   }
 }
 
-async function pgEdit(key: string, seq: number, edit: (line: string) => string | null): Promise<void> {
+async function pgEdit(
+  key: string,
+  seq: number,
+  edit: (r: JournalRecord) => JournalRecord | null,
+): Promise<void> {
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
   try {
     const t = `"${schemaFor(key)}".journal`;
-    const r = await c.query<{ f: string; data: string }>(
-      `SELECT first_seq::text AS f, data FROM ${t} WHERE first_seq <= $1 AND last_seq >= $1`,
+    const r = await c.query<{ f: string; l: string; data: Buffer }>(
+      `SELECT first_seq::text AS f, last_seq::text AS l, data FROM ${t} WHERE first_seq <= $1 AND last_seq >= $1`,
       [seq],
     );
+    const row = r.rows[0];
     await c.query(`UPDATE ${t} SET data = $1 WHERE first_seq = $2`, [
-      editLine(r.rows[0].data, seq, edit),
-      r.rows[0].f,
+      editRecord(row.data, Number(row.f), Number(row.l), seq, edit),
+      row.f,
     ]);
   } finally {
     await c.end();
@@ -157,12 +174,12 @@ async function pgEdit(key: string, seq: number, edit: (line: string) => string |
 const pgStore: Store = {
   name: "postgres",
   open: (key) => PostgresJournal.open({ connection: PG_URL, schema: schemaFor(key), flushIntervalMs: 0 }),
-  corrupt: (key, seq) => pgEdit(key, seq, (l) => `${l} `),
+  corrupt: (key, seq) => pgEdit(key, seq, flipByte),
   remove: (key, seq) => pgEdit(key, seq, () => null),
   insertRaw: async (key, seq) => {
     const j = await pgStore.open(key);
     await j.close();
-    await pgExec(`INSERT INTO "${schemaFor(key)}".journal VALUES ($1, $1, '')`, [seq]);
+    await pgExec(`INSERT INTO "${schemaFor(key)}".journal VALUES ($1, $1, '\\x')`, [seq]);
   },
   deleteRow: (key, seq) => pgExec(`DELETE FROM "${schemaFor(key)}".journal WHERE first_seq = $1`, [seq]),
   childArgs: (key) => ["postgres", PG_URL, schemaFor(key)],
@@ -173,56 +190,233 @@ afterAll(async () => {
   if (pgProblem === null) for (const s of schemas) await PostgresJournal.drop(PG_URL, s);
 });
 
+/** A reported cash-account state with one USDT balance, all free. */
+function usdtAccountState(accountId: AccountId, amount: string): AccountState {
+  const usdt = currency("USDT");
+  return {
+    type: "AccountState",
+    eventId: "A-1",
+    tsEvent: 5,
+    tsInit: 5,
+    accountId,
+    accountType: AccountType.Cash,
+    baseCurrency: null,
+    balances: [
+      { total: Money.parse(amount, usdt), locked: Money.zero(usdt), free: Money.parse(amount, usdt) },
+    ],
+    margins: [],
+    reported: true,
+  };
+}
+
 describe("codec", () => {
   it("round-trips events exactly: prices, quantities, money and ids with their precision", () => {
     const n = makeNode();
     n.submit(n.order());
     n.venue.fill("O-1", n.px("99.50"), "0.250");
     const fill = n.events.find((e) => e.type === "OrderFilled") as OrderFilled;
-    const back = decodePayload<OrderFilled>(encodePayload(fill));
+    const bytes = encodePayload(fill);
+    expect(bytes[0] | (bytes[1] << 8)).toBe(45); // positional OrderFilled, not JSON
+    const back = decodePayload<OrderFilled>(bytes);
+    expect(back).toEqual(fill);
     expect(back.lastPx.toString()).toBe("99.50");
     expect(back.lastPx.precision).toBe(2);
     expect(back.lastQty.toString()).toBe("0.250");
     expect(back.commission.toString()).toBe(fill.commission.toString());
-    expect(back.clientOrderId.value).toBe("O-1");
     expect(back.instrumentId).toBe(fill.instrumentId); // interned
-    expect(encodePayload(back)).toBe(encodePayload(fill));
+    expect(encodePayload(back)).toEqual(bytes);
+    expect(bytes.length).toBeLessThan(encodeJson(fill).length / 2);
+  });
+
+  it("every order event, command, account state and risk event of a session is positional and exact", () => {
+    const n = makeNode({ native: [OrderType.Market, OrderType.Limit, OrderType.StopMarket] });
+    const seen: unknown[] = [];
+    n.engine.onCommand((c) => seen.push(commandSnapshot(c)));
+    n.engine.onEventApplied((e) => seen.push(e));
+    const a = n.order({ quantity: n.qty("2"), tags: ["t1"] });
+    n.submit(a);
+    n.venue.fill("O-1", n.px("99.00"), "0.5");
+    n.modify("O-1", n.qty("3"), n.px("99.50"));
+    n.cancel("O-1");
+    const stop = n.order({
+      side: OrderSide.Sell,
+      type: OrderType.StopMarket,
+      price: null,
+      triggerPrice: n.px("95.00"),
+      reduceOnly: true,
+    });
+    n.submit(stop);
+    seen.push(usdtAccountState(n.venue.accountId, "10.5"));
+    seen.push({
+      type: "RiskTripped",
+      eventId: "R-1",
+      cause: "DAILY_LOSS_LIMIT",
+      scope: "account",
+      target: "SIM-001",
+      value: "101.5",
+      limit: "100",
+      detail: "d",
+      canceledOrders: 2,
+      flattenOrders: 0,
+      tsEvent: 7,
+    });
+    seen.push({
+      type: "TradingStateChanged",
+      eventId: "R-2",
+      scope: "global",
+      target: null,
+      from: "ACTIVE",
+      to: "HALTED",
+      reason: "r",
+      tsEvent: 8,
+    });
+    seen.push({ type: "RiskCommandRefused", eventId: "R-3", code: "X", reason: "y", tsEvent: 9 });
+    const types = new Set<string>();
+    for (const p of seen) {
+      const bytes = encodePayload(p);
+      const id = bytes[0] | (bytes[1] << 8);
+      expect(id, (p as { type: string }).type).not.toBe(JSON_TYPE_ID);
+      expect(decodePayload(bytes)).toEqual(p);
+      types.add((p as { type: string }).type);
+    }
+    expect([...types].sort()).toEqual(
+      [
+        "AccountState",
+        "CancelOrder",
+        "ModifyOrder",
+        "OrderAccepted",
+        "OrderCanceled",
+        "OrderFilled",
+        "OrderInitialized",
+        "OrderPendingCancel",
+        "OrderPendingUpdate",
+        "OrderSubmitted",
+        "OrderUpdated",
+        "RiskCommandRefused",
+        "RiskTripped",
+        "SubmitOrder",
+        "TradingStateChanged",
+      ].sort(),
+    );
+  });
+
+  it("anything without an exact positional form is kept as JSON, unchanged", () => {
+    const n = makeNode();
+    n.submit(n.order());
+    const accepted = n.events.find((e) => e.type === "OrderAccepted")!;
+    const tagged = { ...accepted, reconciliation: true }; // a field the positional body lacks
+    const fractional = { ...accepted, tsEvent: 1.5 }; // positional bodies hold integer µs
+    for (const p of [tagged, fractional, { type: "Custom", x: 1 }, { a: [1, "b"] }, null, 42]) {
+      const bytes = encodePayload(p);
+      expect(bytes[0] | (bytes[1] << 8)).toBe(JSON_TYPE_ID);
+      expect(decodePayload(bytes)).toEqual(p);
+    }
+    // The plain event still goes positional after the tagged one.
+    expect(encodePayload(accepted)[0]).not.toBe(JSON_TYPE_ID);
+    expect(() => encodePayload(undefined)).toThrow(/has no journal form/);
   });
 
   it("a malformed payload is a clear error", () => {
-    expect(() => decodePayload("{not json")).toThrow(/cannot decode journal payload/);
-    expect(() => decodePayload('{"commission":"12"}')).toThrow(/has no currency/);
+    const n = makeNode();
+    n.submit(n.order());
+    const bytes = encodePayload(n.events.find((e) => e.type === "OrderAccepted"));
+    expect(() => decodePayload(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
+    expect(() => decodePayload(Uint8Array.from([...bytes, 0]))).toThrow(/1 unexpected bytes/);
+    expect(() => decodePayload(Uint8Array.from([0x99, 0x01]))).toThrow(/unknown payload type id 409/);
+    const json = (t: string) => {
+      const b = Buffer.from(t);
+      return Uint8Array.from([0, 0, b.length, 0, 0, 0, ...b]);
+    };
+    expect(() => decodePayload(json("{not json"))).toThrow(/cannot decode journal payload/);
+    expect(() => decodePayload(json('{"commission":"12"}'))).toThrow(/has no currency/);
   });
 });
 
-describe("verifyRecords", () => {
-  const rec = (seq: number, payload = "{}"): JournalRecord => ({
-    seq,
-    ts: seq,
-    kind: "K",
-    payload,
-    checksum: recordChecksum(seq, seq, "K", payload),
-  });
-  it("packs records into rows and unpacks them; an incomplete line is a torn record", () => {
-    const recs = [rec(1), rec(2, '{"a":"t\\tx"}'), rec(3)];
+describe("rows and records", () => {
+  const rec = (seq: number, payload: unknown = {}): JournalRecord => {
+    const bytes = encodePayload(payload);
+    return { seq, ts: seq, kind: "K", payload: bytes, checksum: recordChecksum(seq, seq, "K", bytes) };
+  };
+  it("packs records into rows and unpacks them; a record running past its row is torn", () => {
+    const recs = [rec(1), rec(2, { a: "t\tx\n" }), rec(3)];
     const rows = packRecords(recs, 2);
     expect(rows.map((r) => [r.firstSeq, r.lastSeq])).toEqual([
       [1, 2],
       [3, 3],
     ]);
-    expect(rows.flatMap((r) => unpackRow(r))).toEqual(recs);
-    expect(unpackRow(rows[0], 2)).toEqual([recs[1]]);
-    const torn = { ...rows[0], data: rows[0].data.slice(0, -10) };
-    expect(() => unpackRow(torn)).toThrow(/line 1 is incomplete/);
+    const plain = (rs: JournalRecord[]) => rs.map((r) => ({ ...r, payload: [...r.payload] }));
+    expect(plain(rows.flatMap((r) => unpackRow(r)))).toEqual(plain(recs));
+    expect(plain(unpackRow(rows[0], 2))).toEqual(plain([recs[1]]));
+    const torn = { ...rows[0], data: rows[0].data.subarray(0, rows[0].data.length - 10) };
+    expect(() => unpackRow(torn)).toThrow(/record 1 is incomplete/);
+  });
+
+  it("refuses rows of another format version, naming it", () => {
+    const [row] = packRecords([rec(1)]);
+    const v3 = Uint8Array.from(row.data);
+    v3[2] = 3;
+    expect(() => unpackRow({ ...row, data: v3 })).toThrow(JournalFormatError);
+    expect(() => unpackRow({ ...row, data: v3 })).toThrow(
+      /format version 3; this build reads format version 2/,
+    );
+    expect(() => unpackRow({ ...row, data: "1\t1\tK\t0\t{}\n" as never })).toThrow(/format version 1/);
+    expect(() => unpackRow({ ...row, data: Uint8Array.from([1, 2, 3, 4, 5]) })).toThrow(
+      /no journal row header/,
+    );
+    const codec = Uint8Array.from(row.data);
+    codec[4] = 99;
+    expect(() => unpackRow({ ...row, data: codec })).toThrow(
+      /journal row 1\.\.1 \(journal format 2\) uses wire codec 1\.99; this build has 1\.0/,
+    );
   });
 
   it("accepts contiguous, intact records and names the first bad one", () => {
     expect(() => verifyRecords([rec(1), rec(2), rec(3)])).not.toThrow();
     expect(() => verifyRecords([rec(1), rec(3)])).toThrow(/record 2 is missing/);
-    expect(() => verifyRecords([rec(1), { ...rec(2), payload: "{ }" }])).toThrow(
+    expect(() => verifyRecords([rec(1), { ...rec(2), payload: encodePayload({ b: 1 }) }])).toThrow(
       /record 2 \(K\) fails its checksum/,
     );
   });
+});
+
+describe("old journals", () => {
+  it("SQLite: a format-1 journal (JSON text rows) is refused at open naming the version", async () => {
+    const path = join(tmp, "v1.db");
+    const db = new Database(path);
+    db.exec(
+      "CREATE TABLE journal (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, data TEXT NOT NULL)",
+    );
+    db.prepare("INSERT INTO journal VALUES (1, 1, ?)").run('1\t10\tA\t123\t{"a":1}\n');
+    db.close();
+    expect(() => new SqliteJournal(path, { flushIntervalMs: 0 })).toThrow(
+      /journal format version 1 \(JSON text rows, from row 1\); this build reads format version 2/,
+    );
+  });
+
+  it.skipIf(pgProblem !== null)(
+    "PostgreSQL: a format-1 table is refused; an empty one is converted",
+    async () => {
+      const s1 = schemaFor("v1_full");
+      const s2 = schemaFor("v1_empty");
+      for (const s of [s1, s2]) {
+        await pgExec(`CREATE SCHEMA IF NOT EXISTS "${s}"`);
+        await pgExec(
+          `CREATE TABLE "${s}".journal (first_seq BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, data TEXT NOT NULL)`,
+        );
+      }
+      await pgExec(`INSERT INTO "${s1}".journal VALUES (1, 1, '1\t10\tA\t1\t{}')`);
+      await expect(
+        PostgresJournal.open({ connection: PG_URL, schema: s1, flushIntervalMs: 0 }),
+      ).rejects.toThrow(
+        /holds journal format version 1 \(JSON text rows\); this build reads format version 2/,
+      );
+      const j = await PostgresJournal.open({ connection: PG_URL, schema: s2, flushIntervalMs: 0 });
+      j.append("A", 1, { a: 1 });
+      await j.flush();
+      expect((await j.read()).map((r) => decodeRecord(r))).toEqual([{ a: 1 }]);
+      await j.close();
+    },
+  );
 });
 
 for (const store of [sqliteStore, pgStore]) {
@@ -245,10 +439,10 @@ for (const store of [sqliteStore, pgStore]) {
       expect(again.append("C", 30, null)).toBe(3);
       await again.flush();
       const all = await again.read();
-      expect(all.map((r) => [r.seq, r.ts, r.kind, r.payload])).toEqual([
-        [1, 10, "A", '{"a":1}'],
-        [2, 20, "B", '{"b":"x"}'],
-        [3, 30, "C", "null"],
+      expect(all.map((r) => [r.seq, r.ts, r.kind, decodeRecord(r)])).toEqual([
+        [1, 10, "A", { a: 1 }],
+        [2, 20, "B", { b: "x" }],
+        [3, 30, "C", null],
       ]);
       expect((await again.read(2)).map((r) => r.seq)).toEqual([2, 3]);
       await again.close();
@@ -323,24 +517,7 @@ for (const store of [sqliteStore, pgStore]) {
       risk.setFreeBalance("SIM", Money.parse("100000", currency("USDT")));
       risk.setFreeBalance("SIM", Money.parse("100", currency("BTC")));
       risk.setReferencePrice(n.inst.id, n.px("100.00"));
-      n.kernel.bus.publish("events.account.SIM-001", {
-        type: "AccountState",
-        eventId: "A-1",
-        tsEvent: 5,
-        tsInit: 5,
-        accountId: n.venue.accountId,
-        accountType: AccountType.Cash,
-        baseCurrency: null,
-        balances: [
-          {
-            total: Money.parse("100000", currency("USDT")),
-            locked: Money.parse("0", currency("USDT")),
-            free: Money.parse("100000", currency("USDT")),
-          },
-        ],
-        margins: [],
-        reported: true,
-      });
+      n.kernel.bus.publish("events.account.SIM-001", usdtAccountState(n.venue.accountId, "100000"));
       // A session: fills, partials, a modify, a cancel, a denial, a bracket.
       const a = n.order({ quantity: n.qty("2") });
       n.submit(a);
@@ -512,7 +689,7 @@ for (const store of [sqliteStore, pgStore]) {
         await j.close();
         expect(records.length).toBeGreaterThanOrEqual(acked);
         for (const r of records) {
-          const p = JSON.parse(r.payload) as { seq: number };
+          const p = decodeRecord<{ seq: number }>(r);
           expect(p.seq).toBe(r.seq);
           expect(r.ts).toBe(r.seq * 10);
         }

@@ -8,23 +8,27 @@
  * synchronous call chain), and on close. A record is durable — and may be reported as
  * acknowledged — only once the flush that wrote it has resolved.
  *
- * Each record carries `seq` (1, 2, 3, … without gaps), `ts` (µs), `kind`, the JSON payload and
- * a CRC-32 over all four. {@link verifyRecords} checks both on read: a gap or a checksum
+ * Each record carries `seq` (1, 2, 3, … without gaps), `ts` (µs), `kind`, the binary payload
+ * (codec.ts) and a CRC-32 over all four. {@link verifyRecords} checks both on read: a gap or a checksum
  * mismatch throws {@link JournalCorruptError} naming the record (fail closed).
  */
 import { crc32 } from "node:zlib";
+import { ByteReader, ByteWriter } from "../infra/codec/bytes.js";
 import { BotV6Error } from "../model/errors.js";
 import type { UnixMicros } from "../model/time.js";
-import { encodePayload } from "./codec.js";
+import { CODEC_MAJOR, CODEC_MINOR, decodePayload, writePayload } from "./codec.js";
 
 export class JournalError extends BotV6Error {}
 export class JournalCorruptError extends JournalError {}
+/** The stored journal is of a format version this build does not read. */
+export class JournalFormatError extends JournalError {}
 
 export interface JournalRecord {
   readonly seq: number;
   readonly ts: UnixMicros;
   readonly kind: string;
-  readonly payload: string;
+  /** The encoded payload (see codec.ts); {@link decodeRecord} turns it back into the value. */
+  readonly payload: Uint8Array;
   readonly checksum: number;
 }
 
@@ -49,78 +53,199 @@ export interface Journal {
   close(): Promise<void>;
 }
 
+/** Row format version written by this build; rows of any other version are refused. */
+export const JOURNAL_FORMAT_VERSION = 2;
+const ROW_MAGIC_0 = 0xb6;
+const ROW_MAGIC_1 = 0x4a; // "J"
+/** Row header: magic (2), format version, wire-codec major and minor of the positional bodies. */
+const ROW_HEADER_BYTES = 5;
+
 /**
  * Storage rows pack consecutive records (one transaction writes a few rows, not one row per
- * record: the per-row cost of a database insert would otherwise dominate). A row holds records
- * `firstSeq..lastSeq` as lines `seq TAB ts TAB kind TAB checksum TAB payload LF`; JSON payloads
- * never contain a raw tab or newline, so the format is unambiguous. Each record keeps its own
- * checksum.
+ * record: the per-row cost of a database insert would otherwise dominate). A row is binary:
+ *
+ * ```
+ * u8 0xB6, u8 0x4A    magic
+ * u8 version          JOURNAL_FORMAT_VERSION (2); format 1 was JSON text rows
+ * u8 codecMajor       major and minor of the wire codec whose bodies the payloads use
+ * u8 codecMinor       (src/infra/codec; a row of another codec version is refused)
+ * then per record:    u32 bodyLength, body, u32 crc32(body)
+ * body:               f64 seq, f64 ts, str kind (u16 length + bytes), payload (codec.ts)
+ * ```
+ *
+ * Each record keeps its own checksum; a length running past the row is a torn record.
  */
 export interface PackedRow {
   readonly firstSeq: number;
   readonly lastSeq: number;
-  readonly data: string;
+  readonly data: Uint8Array;
 }
 
 /** Records per storage row. */
 export const RECORDS_PER_ROW = 256;
 
+/** Row data as the drivers want it (a Buffer view, not a copy). */
+function rowData(w: ByteWriter): Buffer {
+  const v = w.finish();
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/**
+ * Starts a new message in `w`. `ByteWriter.reset` near the end of a slab moves the *previous*
+ * message into the fresh slab and starts after it; marking the previous one finished first
+ * (start = pos) makes the move empty, so a new message never carries the previous bytes.
+ */
+function startMessage(w: ByteWriter): void {
+  w.start = w.pos;
+  w.reset();
+}
+
+function writeRowHeader(w: ByteWriter): void {
+  startMessage(w);
+  w.u8(ROW_MAGIC_0);
+  w.u8(ROW_MAGIC_1);
+  w.u8(JOURNAL_FORMAT_VERSION);
+  w.u8(CODEC_MAJOR);
+  w.u8(CODEC_MINOR);
+}
+
+/**
+ * Writes one record frame; `payload` writes the payload bytes. Returns the body's CRC-32 (also
+ * written after the body) unless `checksum` is given, which is then written as is (tests).
+ */
+function writeRecord(
+  w: ByteWriter,
+  seq: number,
+  ts: number,
+  kind: string,
+  payload: (w: ByteWriter) => void,
+  checksum?: number,
+): number {
+  const lenAt = w.pos - w.start;
+  w.u32(0);
+  w.f64(seq);
+  w.f64(ts);
+  w.str(kind, "kind");
+  payload(w);
+  const bodyStart = w.start + lenAt + 4;
+  const len = w.pos - bodyStart;
+  w.patchU32(lenAt, len);
+  const crc = checksum ?? crc32(w.buf.subarray(bodyStart, w.pos));
+  w.u32(crc);
+  return crc;
+}
+
+/** Packs already-encoded records (keeping their checksums) into rows. */
 export function packRecords(records: readonly JournalRecord[], perRow = RECORDS_PER_ROW): PackedRow[] {
   const rows: PackedRow[] = [];
+  const w = new ByteWriter(1 << 16);
   for (let start = 0; start < records.length; start += perRow) {
     const end = Math.min(records.length, start + perRow);
-    let data = "";
+    writeRowHeader(w);
     for (let i = start; i < end; i++) {
       const r = records[i];
-      data += `${r.seq}\t${r.ts}\t${r.kind}\t${r.checksum}\t${r.payload}\n`;
+      writeRecord(
+        w,
+        r.seq,
+        r.ts,
+        r.kind,
+        (x) => {
+          x.ensure(r.payload.length);
+          x.buf.set(r.payload, x.pos);
+          x.pos += r.payload.length;
+        },
+        r.checksum,
+      );
     }
-    rows.push({ firstSeq: records[start].seq, lastSeq: records[end - 1].seq, data });
+    rows.push({ firstSeq: records[start].seq, lastSeq: records[end - 1].seq, data: rowData(w) });
   }
   return rows;
 }
 
-/** Unpacks a storage row; a malformed line throws naming the row (a torn write would show here). */
+/** Refuses a row that is not of this build's format, naming the version found. */
+function checkRowHeader(row: PackedRow): void {
+  const d = row.data as unknown;
+  const where = `journal row ${row.firstSeq}..${row.lastSeq}`;
+  if (typeof d === "string") {
+    throw new JournalFormatError(
+      "JOURNAL_VERSION_UNSUPPORTED",
+      `${where} is journal format version 1 (JSON text rows); this build reads format version ${JOURNAL_FORMAT_VERSION} only — replay the old journal with the build that wrote it, or start a new journal`,
+      { firstSeq: row.firstSeq, version: 1 },
+    );
+  }
+  const b = row.data;
+  if (b.length < ROW_HEADER_BYTES || b[0] !== ROW_MAGIC_0 || b[1] !== ROW_MAGIC_1) {
+    throw new JournalCorruptError("JOURNAL_TORN", `${where} has no journal row header`, {
+      firstSeq: row.firstSeq,
+    });
+  }
+  if (b[2] !== JOURNAL_FORMAT_VERSION) {
+    throw new JournalFormatError(
+      "JOURNAL_VERSION_UNSUPPORTED",
+      `${where} is journal format version ${b[2]}; this build reads format version ${JOURNAL_FORMAT_VERSION} only`,
+      { firstSeq: row.firstSeq, version: b[2] },
+    );
+  }
+  if (b[3] !== CODEC_MAJOR || b[4] !== CODEC_MINOR) {
+    throw new JournalFormatError(
+      "JOURNAL_VERSION_UNSUPPORTED",
+      `${where} (journal format ${JOURNAL_FORMAT_VERSION}) uses wire codec ${b[3]}.${b[4]}; this build has ${CODEC_MAJOR}.${CODEC_MINOR}`,
+      { firstSeq: row.firstSeq, codecMajor: b[3], codecMinor: b[4] },
+    );
+  }
+}
+
+/** Unpacks a storage row; a record running past the row throws naming it (a torn write would show here). */
 export function unpackRow(row: PackedRow, fromSeq = 1): JournalRecord[] {
+  checkRowHeader(row);
   const out: JournalRecord[] = [];
-  let pos = 0;
   const d = row.data;
+  const r = new ByteReader(d, ROW_HEADER_BYTES);
+  r.context = `journal row ${row.firstSeq}..${row.lastSeq}`;
   let line = 0;
-  while (pos < d.length) {
-    const nl = d.indexOf("\n", pos);
-    const t1 = d.indexOf("\t", pos);
-    const t2 = t1 < 0 ? -1 : d.indexOf("\t", t1 + 1);
-    const t3 = t2 < 0 ? -1 : d.indexOf("\t", t2 + 1);
-    const t4 = t3 < 0 ? -1 : d.indexOf("\t", t3 + 1);
-    if (nl < 0 || t4 < 0 || t4 > nl) {
-      throw new JournalCorruptError(
+  while (r.remaining() > 0) {
+    const torn = () =>
+      new JournalCorruptError(
         "JOURNAL_TORN",
-        `journal row ${row.firstSeq}..${row.lastSeq}: line ${line} is incomplete`,
-        {
-          firstSeq: row.firstSeq,
-          line,
-        },
+        `journal row ${row.firstSeq}..${row.lastSeq}: record ${line} is incomplete`,
+        { firstSeq: row.firstSeq, line },
       );
+    if (r.remaining() < 4) throw torn();
+    const len = r.u32("bodyLength");
+    if (len < 18 || r.remaining() < len + 4) throw torn();
+    const bodyEnd = r.pos + len;
+    const seq = r.f64("seq");
+    const ts = r.f64("ts");
+    let kind: string;
+    try {
+      kind = r.str("kind");
+    } catch {
+      throw torn();
     }
-    const seq = Number(d.slice(pos, t1));
-    if (seq >= fromSeq) {
-      out.push({
-        seq,
-        ts: Number(d.slice(t1 + 1, t2)),
-        kind: d.slice(t2 + 1, t3),
-        checksum: Number(d.slice(t3 + 1, t4)),
-        payload: d.slice(t4 + 1, nl),
-      });
-    }
-    pos = nl + 1;
+    if (r.pos > bodyEnd) throw torn();
+    const payload = d.subarray(r.pos, bodyEnd);
+    r.pos = bodyEnd;
+    const checksum = r.u32("checksum");
+    if (seq >= fromSeq) out.push({ seq, ts, kind, payload, checksum });
     line++;
   }
   return out;
 }
 
-/** CRC-32 of a record's fields. */
-export function recordChecksum(seq: number, ts: number, kind: string, payload: string): number {
-  // CRC of "seq|ts|kind|" continued over the payload (no concatenated copy of the payload).
-  return crc32(payload, crc32(`${seq}|${ts}|${kind}|`));
+const head = new ByteWriter(256);
+
+/** CRC-32 of a record's fields (the same bytes as the stored body). */
+export function recordChecksum(seq: number, ts: number, kind: string, payload: Uint8Array): number {
+  startMessage(head);
+  head.f64(seq);
+  head.f64(ts);
+  head.str(kind, "kind");
+  return crc32(payload, crc32(head.finish()));
+}
+
+/** The record's payload, decoded (a malformed one throws naming the record). */
+export function decodeRecord<T = unknown>(r: JournalRecord): T {
+  return decodePayload<T>(r.payload, `journal record ${r.seq} (${r.kind})`);
 }
 
 /** Verifies sequence contiguity (from `firstSeq`) and checksums; throws naming the first bad record. */
@@ -166,6 +291,8 @@ export abstract class BatchingJournal implements Journal {
   onFlushed: ((seq: number) => void) | null = null;
   /** Set when a background flush failed; the next append throws it (fail closed). */
   private failure: Error | null = null;
+  /** Encoding buffer: rows are views into its slabs (a full slab is replaced, never reused). */
+  private readonly writer = new ByteWriter(1 << 20);
 
   protected constructor(options: JournalOptions) {
     this.maxBatch = options.maxBatch ?? 10_000;
@@ -230,29 +357,20 @@ export abstract class BatchingJournal implements Journal {
     this.tss = [];
     this.payloads = [];
     this.firstQueuedSeq = first + kinds.length;
-    const records: JournalRecord[] = new Array(kinds.length);
-    for (let i = 0; i < kinds.length; i++) {
-      const seq = first + i;
-      const payload = encodePayload(payloads[i]);
-      const kind = kinds[i];
-      if (kind.includes("\t") || kind.includes("\n")) {
-        this.failure = new JournalError(
-          "JOURNAL_KIND_INVALID",
-          `record kind ${JSON.stringify(kind)} contains a tab or newline`,
-        );
-        throw this.failure;
-      }
-      records[i] = {
-        seq,
-        ts: tss[i],
-        kind: kinds[i],
-        payload,
-        checksum: recordChecksum(seq, tss[i], kinds[i], payload),
-      };
+    let rows: PackedRow[];
+    try {
+      rows = this.encodeRows(first, kinds, tss, payloads);
+    } catch (e) {
+      // Nothing of the batch is written; later records would leave a gap: fail closed.
+      this.failure = new JournalError(
+        "JOURNAL_ENCODE_FAILED",
+        `journal records ${first}..${first + kinds.length - 1} cannot be encoded: ${(e as Error).message}`,
+      );
+      throw this.failure;
     }
     this.flushing = (async () => {
       try {
-        await this.writeBatch(records);
+        await this.writeBatch(rows);
         this.durable = first + kinds.length - 1;
         this.onFlushed?.(this.durable);
         return this.durable;
@@ -270,6 +388,22 @@ export abstract class BatchingJournal implements Journal {
     return this.flushing;
   }
 
+  /** Encodes queued entries straight into packed rows (no intermediate record objects). */
+  private encodeRows(first: number, kinds: string[], tss: number[], payloads: unknown[]): PackedRow[] {
+    const w = this.writer;
+    const rows: PackedRow[] = [];
+    for (let start = 0; start < kinds.length; start += RECORDS_PER_ROW) {
+      const end = Math.min(kinds.length, start + RECORDS_PER_ROW);
+      writeRowHeader(w);
+      for (let i = start; i < end; i++) {
+        const payload = payloads[i];
+        writeRecord(w, first + i, tss[i], kinds[i], (x) => writePayload(x, payload));
+      }
+      rows.push({ firstSeq: first + start, lastSeq: first + end - 1, data: rowData(w) });
+    }
+    return rows;
+  }
+
   async read(fromSeq = 1): Promise<JournalRecord[]> {
     const records = await this.readRecords(fromSeq);
     verifyRecords(records, fromSeq);
@@ -284,7 +418,8 @@ export abstract class BatchingJournal implements Journal {
     await this.closeStore();
   }
 
-  protected abstract writeBatch(records: JournalRecord[]): Promise<void>;
+  /** Writes the rows in one transaction (all or nothing). */
+  protected abstract writeBatch(rows: PackedRow[]): Promise<void>;
   protected abstract readRecords(fromSeq: number): Promise<JournalRecord[]>;
   protected abstract closeStore(): Promise<void>;
 }

@@ -1,14 +1,15 @@
 /**
  * PostgreSQL journal (production) via `pg`. A batch is one transaction of multi-row inserts of
- * packed rows (see {@link packRecords}).
+ * packed binary rows (BYTEA; see `PackedRow`).
  * The table (optionally in a schema) is created if missing.
  */
 import pg from "pg";
 import {
   BatchingJournal,
+  JournalFormatError,
   type JournalOptions,
   type JournalRecord,
-  packRecords,
+  type PackedRow,
   unpackRow,
 } from "./journal.js";
 
@@ -47,8 +48,24 @@ export class PostgresJournal extends BatchingJournal {
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       await client.query(
-        `CREATE TABLE IF NOT EXISTS ${q} (first_seq BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, data TEXT NOT NULL)`,
+        `CREATE TABLE IF NOT EXISTS ${q} (first_seq BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, data BYTEA NOT NULL)`,
       );
+      const col = await client.query<{ t: string }>(
+        "SELECT data_type AS t FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'data'",
+        [schema, table],
+      );
+      if (col.rows[0]?.t !== "bytea") {
+        // Format 1 stored JSON text rows: refused (or, when empty, converted) naming the version.
+        const n = await client.query<{ n: string }>(`SELECT COUNT(*)::text AS n FROM ${q}`);
+        if (n.rows[0].n !== "0") {
+          throw new JournalFormatError(
+            "JOURNAL_VERSION_UNSUPPORTED",
+            `${schema}.${table} holds journal format version 1 (JSON text rows); this build reads format version 2 only — replay it with the build that wrote it, or start a new journal`,
+            { schema, table, version: 1 },
+          );
+        }
+        await client.query(`ALTER TABLE ${q} ALTER COLUMN data TYPE BYTEA USING convert_to(data, 'UTF8')`);
+      }
       const r = await client.query<{ m: string | null }>(`SELECT MAX(last_seq)::text AS m FROM ${q}`);
       const j = new PostgresJournal(client, q, options);
       j.resumeAt(r.rows[0].m === null ? 0 : Number(r.rows[0].m));
@@ -60,8 +77,7 @@ export class PostgresJournal extends BatchingJournal {
     }
   }
 
-  protected async writeBatch(records: JournalRecord[]): Promise<void> {
-    const rows = packRecords(records);
+  protected async writeBatch(rows: PackedRow[]): Promise<void> {
     await this.client.query("BEGIN");
     try {
       for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
@@ -87,7 +103,7 @@ export class PostgresJournal extends BatchingJournal {
 
   protected async readRecords(fromSeq: number): Promise<JournalRecord[]> {
     // Aliases differ from the column names so ORDER BY sorts the BIGINT, not its text.
-    const r = await this.client.query<{ f: string; l: string; data: string }>(
+    const r = await this.client.query<{ f: string; l: string; data: Buffer }>(
       `SELECT first_seq::text AS f, last_seq::text AS l, data FROM ${this.qualified} WHERE last_seq >= $1 ORDER BY first_seq`,
       [fromSeq],
     );

@@ -12,8 +12,7 @@ import type { AccountState, OrderEvent } from "../model/events.js";
 import type { InstrumentId } from "../model/identifiers.js";
 import type { Instrument } from "../model/instruments.js";
 import { createOrder, type OrderSpec } from "../model/orders.js";
-import { decodePayload } from "./codec.js";
-import type { JournalRecord } from "./journal.js";
+import { decodeRecord, type JournalRecord } from "./journal.js";
 import { RecordKind } from "./recorder.js";
 
 export class RebuildError extends BotV6Error {}
@@ -56,7 +55,7 @@ export function rebuildState(
         kind: r.kind,
       });
     if (r.kind === RecordKind.Command) {
-      const cmd = decodePayload<{ type: string }>(r.payload);
+      const cmd = decodeRecord<{ type: string }>(r);
       const specs =
         cmd.type === "SubmitOrder"
           ? [(cmd as unknown as SubmitOrder & { order: OrderSpec }).order]
@@ -72,7 +71,7 @@ export function rebuildState(
         }
       }
     } else if (ORDER_EVENTS.has(r.kind)) {
-      const e = decodePayload<OrderEvent>(r.payload);
+      const e = decodeRecord<OrderEvent>(r);
       const order = cache.get(e.clientOrderId);
       if (order === undefined) throw fail(`event for unknown order ${e.clientOrderId}`);
       try {
@@ -95,7 +94,7 @@ export function rebuildState(
           .applyFill(e);
       }
     } else if (r.kind === "AccountState") {
-      const s = decodePayload<AccountState>(r.payload);
+      const s = decodeRecord<AccountState>(r);
       accounts.set(s.accountId.value, s);
     }
     // OrderInitialized, risk events and other commands carry nothing to rebuild.

@@ -2,9 +2,16 @@ import { describe, expect, it } from "vitest";
 import { Endpoints } from "../core/topics.js";
 import { makeNode } from "../execution/venue-double.test.js";
 import { currency } from "../model/currency.js";
-import { AccountType, OrderSide, OrderStatus, OrderType, TradingState } from "../model/enums.js";
+import {
+  AccountType,
+  ContingencyType,
+  OrderSide,
+  OrderStatus,
+  OrderType,
+  TradingState,
+} from "../model/enums.js";
 import type { OrderDenied } from "../model/events.js";
-import { StrategyId } from "../model/identifiers.js";
+import { ClientOrderId, StrategyId } from "../model/identifiers.js";
 import type { InstrumentSpec } from "../model/instruments.js";
 import type { Order } from "../model/orders.js";
 import { Money, Price, Quantity } from "../model/values.js";
@@ -281,6 +288,168 @@ describe("pre-trade checks: every reason code", () => {
     const mkt = t.order({ type: OrderType.Market, price: null });
     t.submit(mkt);
     expect(t.denial(mkt)).toBe(RiskReason.SELF_TRADE);
+  });
+
+  /** A bracket: entry buy limit (OTO), take-profit sell limit and stop-loss sell stop (OUO), held. */
+  const bracket = (t: ReturnType<typeof setup>, entryPx = "99.00", tpPx = "104.00") => {
+    const entry = t.order({ price: t.px(entryPx), contingencyType: ContingencyType.OTO });
+    const ids = {
+      tp: new ClientOrderId(`TP-${entry.clientOrderId}`),
+      sl: new ClientOrderId(`SL-${entry.clientOrderId}`),
+    };
+    const tp = t.order({
+      clientOrderId: ids.tp,
+      side: OrderSide.Sell,
+      price: t.px(tpPx),
+      parentOrderId: entry.clientOrderId,
+      contingencyType: ContingencyType.OUO,
+      linkedOrderIds: [ids.sl],
+    });
+    const sl = t.order({
+      clientOrderId: ids.sl,
+      side: OrderSide.Sell,
+      type: OrderType.StopMarket,
+      price: null,
+      triggerPrice: t.px("95.00"),
+      parentOrderId: entry.clientOrderId,
+      contingencyType: ContingencyType.OUO,
+      linkedOrderIds: [ids.tp],
+    });
+    const r = t.engine.execute({
+      type: "SubmitOrderList",
+      commandId: `L-${entry.clientOrderId}`,
+      strategyId: t.strategy,
+      instrumentId: t.inst.id,
+      tsInit: 0,
+      orders: [entry, tp, sl],
+    });
+    return { entry, tp, sl, r };
+  };
+
+  it("held orders (emulated, contingent children) count toward max open orders", () => {
+    const t = setup({ defaultStrategy: { maxOpenOrders: 2 } });
+    const stop = t.order({
+      type: OrderType.StopMarket,
+      price: null,
+      triggerPrice: t.px("90.00"),
+      side: OrderSide.Sell,
+    });
+    t.submit(stop); // emulated: held locally, never at the venue
+    expect(t.engine.cache.isHeld(stop)).toBe(true);
+    const a = t.order();
+    t.submit(a);
+    expect(t.denial(a)).toBeNull();
+    const b = t.order();
+    t.submit(b);
+    expect(t.denial(b)).toBe(RiskReason.MAX_OPEN_ORDERS_STRATEGY);
+    expect(
+      t.events.find((e) => e.type === "OrderDenied" && e.clientOrderId === b.clientOrderId),
+    ).toMatchObject({
+      reason: "strategy has 2 open orders, working or held (max 2)",
+    });
+    t.cancel(stop.clientOrderId.value); // canceling the held order frees its slot
+    const c = t.order();
+    t.submit(c);
+    expect(t.denial(c)).toBeNull();
+  });
+
+  it("a bracket must fit whole (held exits count); it is denied whole, never without its exits", () => {
+    const t = setup({ defaultStrategy: { maxOpenOrders: 2 } });
+    const b = bracket(t);
+    expect(b.r.code).toBe("DENIED");
+    expect(t.denial(b.entry)).toBe(RiskReason.MAX_OPEN_ORDERS_STRATEGY);
+    expect(t.events.find((e) => e.type === "OrderDenied")).toMatchObject({
+      reason: "strategy has 0 open orders (working or held); 3 more would exceed max 2",
+    });
+    // The entry's denial closes its exits (canceled as its contingent children); none is held.
+    for (const o of [b.tp, b.sl]) {
+      expect(o.isClosed()).toBe(true);
+      expect(t.engine.cache.isHeld(o)).toBe(false);
+    }
+    expect(t.venue.orders.size).toBe(0); // nothing reached the venue
+
+    const u = setup({ defaultStrategy: { maxOpenOrders: 4 } }, { maxOpenOrders: 3 });
+    const ok = bracket(u);
+    expect(ok.r.ok).toBe(true);
+    expect([ok.entry.status, u.engine.cache.isHeld(ok.tp), u.engine.cache.isHeld(ok.sl)]).toEqual([
+      OrderStatus.Accepted,
+      true,
+      true,
+    ]);
+    const extra = u.order({ price: u.px("98.00") });
+    u.submit(extra); // 1 working + 2 held = 3 = account max
+    expect(u.denial(extra)).toBe(RiskReason.MAX_OPEN_ORDERS_ACCOUNT);
+    // A single contingent child that does not fit is denied before it is held.
+    const child = u.order({
+      side: OrderSide.Sell,
+      price: u.px("105.00"),
+      parentOrderId: ok.entry.clientOrderId,
+    });
+    u.submit(child);
+    expect(u.denial(child)).toBe(RiskReason.MAX_OPEN_ORDERS_ACCOUNT);
+    expect(u.engine.cache.isHeld(child)).toBe(false);
+    // The entry fills: the exits go to the venue (TP) / the emulator (SL); still 2 open.
+    u.venue.fill(ok.entry.clientOrderId.value, u.px("99.00"));
+    expect(ok.tp.status).toBe(OrderStatus.Accepted);
+    const next = u.order({ price: u.px("98.00") });
+    u.submit(next);
+    expect(u.denial(next)).toBeNull(); // TP working + SL held + next = 3
+  });
+
+  it("self-trade prevention considers held priced orders (they rest once released)", () => {
+    const t = setup();
+    const b = bracket(t, "99.00", "104.00");
+    expect(t.engine.cache.isHeld(b.tp)).toBe(true);
+    const cross = t.order({ price: t.px("104.00") });
+    t.submit(cross);
+    expect(t.denial(cross)).toBe(RiskReason.SELF_TRADE);
+    expect(
+      t.events.find((e) => e.type === "OrderDenied" && e.clientOrderId === cross.clientOrderId),
+    ).toMatchObject({
+      reason: `buy at 104.00 would cross our own held sell ${b.tp.clientOrderId} at 104.00 (released on trigger or parent fill)`,
+    });
+    const below = t.order({ price: t.px("103.99") });
+    t.submit(below);
+    expect(t.denial(below)).toBeNull();
+    // (the held stop-market SL has no resting price: it does not block the buy at 103.99)
+    // Once the held order is gone, the same buy passes.
+    t.cancel(b.tp.clientOrderId.value);
+    const again = t.order({ price: t.px("104.50") });
+    t.submit(again);
+    expect(t.denial(again)).toBeNull();
+  });
+
+  it("started on an engine that already has orders and positions (a restart), it counts them", () => {
+    const n = makeNode();
+    const a = n.order({ quantity: n.qty("1") });
+    n.submit(a);
+    n.venue.fill(a.clientOrderId.value, n.px("100.00")); // long 1
+    const resting = n.order({ side: OrderSide.Sell, price: n.px("105.00"), quantity: n.qty("0.5") });
+    n.submit(resting);
+    const held = n.order({
+      side: OrderSide.Sell,
+      type: OrderType.StopMarket,
+      price: null,
+      triggerPrice: n.px("90.00"),
+    });
+    n.submit(held);
+    const risk = new RiskEngine(n.engine, {
+      accounts: [{ accountId: n.venue.accountId, venue: "SIM", type: AccountType.Cash, currency: usdt }],
+      defaultStrategy: { maxOpenOrders: 3 },
+    });
+    n.kernel.add(risk);
+    risk.setFreeBalance("SIM", Money.parse("1000000", usdt));
+    risk.setFreeBalance("SIM", Money.parse("100", currency("BTC")));
+    risk.setReferencePrice(n.inst.id, n.px("100.00"));
+    const code = (o: Order) => risk.checkSubmit(o);
+    expect(code(n.order({ price: n.px("105.00") }))).toBe(RiskReason.SELF_TRADE); // the resting sell
+    expect(code(n.order({ side: OrderSide.Sell, reduceOnly: true, quantity: n.qty("1.5") }))).toBe(
+      RiskReason.REDUCE_ONLY_VIOLATION, // the position is 1, not 0
+    );
+    expect(code(n.order({ side: OrderSide.Sell, reduceOnly: true, price: n.px("104.00") }))).toBeNull();
+    n.submit(n.order({ price: n.px("99.00") })); // third open order (resting + held + this)
+    const fourth = n.order({ price: n.px("98.00") });
+    expect(code(fourth)).toBe(RiskReason.MAX_OPEN_ORDERS_STRATEGY);
   });
 
   it("throttle per strategy and per account (token bucket on the clock)", () => {

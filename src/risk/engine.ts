@@ -213,6 +213,12 @@ class InstrumentRisk {
   maxBuyPxRaw = NONE;
   minSellPxRaw = Number.POSITIVE_INFINITY;
   readonly working = new Set<Order>();
+  /**
+   * Orders held locally (emulated, or contingent children waiting for their parent): they count
+   * toward the open-order limits and self-trade prevention, but not toward open quantity (they
+   * are not at the venue; they are checked in full when released).
+   */
+  readonly held = new Set<Order>();
   /** What each working order contributes to the aggregates (leaves, price raw or NONE). */
   private readonly counted = new Map<Order, { leaves: number; px: number }>();
 
@@ -390,6 +396,25 @@ export class RiskEngine extends Component implements PreTradeGate {
       );
     }
     ctx.bus.register<RiskCommand, boolean>(Endpoints.risk, (c) => this.handleCommand(c));
+    this.seedFromCache();
+  }
+
+  /**
+   * Takes over what the execution engine already holds — after a restart its cache is rebuilt
+   * from the journal — so limits see the open orders (working or held) and the net positions
+   * from the first check on, not only what happens after this engine started.
+   */
+  private seedFromCache(): void {
+    for (const o of this.exec.cache.openOrders()) {
+      const ir = this.instruments.get(o.instrumentId);
+      if (ir !== undefined) this.track(ir, o);
+    }
+    const net = new Map<InstrumentRisk, number>();
+    for (const p of this.exec.cache.allPositions()) {
+      const ir = this.instruments.get(p.instrumentId);
+      if (ir !== undefined) net.set(ir, (net.get(ir) ?? 0) + p.signedQtyRaw);
+    }
+    for (const [ir, raw] of net) ir.netRaw = raw;
   }
 
   protected override onStart(): void {
@@ -684,13 +709,13 @@ export class RiskEngine extends Component implements PreTradeGate {
       if (acct.maxOpen !== NONE && acct.openOrders >= acct.maxOpen) {
         return this.deny(
           R.MAX_OPEN_ORDERS_ACCOUNT,
-          `account has ${acct.openOrders} open orders (max ${acct.maxOpen})`,
+          `account has ${acct.openOrders} open orders, working or held (max ${acct.maxOpen})`,
         );
       }
       if (sr.maxOpen !== NONE && sr.openOrders >= sr.maxOpen) {
         return this.deny(
           R.MAX_OPEN_ORDERS_STRATEGY,
-          `strategy has ${sr.openOrders} open orders (max ${sr.maxOpen})`,
+          `strategy has ${sr.openOrders} open orders, working or held (max ${sr.maxOpen})`,
         );
       }
     }
@@ -715,6 +740,20 @@ export class RiskEngine extends Component implements PreTradeGate {
         R.SELF_TRADE,
         `sell at ${price ?? "market"} would cross our own buy at ${ir.maxBuyPxRaw / 10 ** ir.pp}`,
       );
+    }
+    // Self-trade against held orders: a priced order of ours that would rest crossing a held
+    // priced order on the other side (it would cross once the held one is released).
+    if (ir.held.size > 0 && pxRaw !== 0 && order.type !== OrderType.Market) {
+      for (const h of ir.held) {
+        if (h === order || h.side === order.side || h.price === null || h.type === OrderType.Market) continue;
+        const hp = h.price.raw;
+        if (buy ? pxRaw >= hp : pxRaw <= hp) {
+          return this.deny(
+            R.SELF_TRADE,
+            `${buy ? "buy" : "sell"} at ${price} would cross our own held ${h.side === OrderSide.Buy ? "buy" : "sell"} ${h.clientOrderId} at ${h.price} (released on trigger or parent fill)`,
+          );
+        }
+      }
     }
     // Balance or margin (reducing orders free margin rather than use it).
     if (acct.checkBalance && !(reduces && acct.config.type === AccountType.Margin)) {
@@ -786,20 +825,74 @@ export class RiskEngine extends Component implements PreTradeGate {
   private onOrderEvent(event: OrderEvent, order: Order): void {
     const ir = this.instruments.get(order.instrumentId);
     if (ir === undefined) return;
+    this.track(ir, order);
+    if (event.type === "OrderFilled") this.onFill(ir, order, event);
+  }
+
+  /** The execution engine started or stopped holding `order` locally. */
+  onHeldChanged(order: Order): void {
+    const ir = this.instruments.get(order.instrumentId);
+    if (ir !== undefined) this.track(ir, order);
+  }
+
+  /** Files `order` as working at a venue, held locally, or neither, and keeps the counts. */
+  private track(ir: InstrumentRisk, order: Order): void {
     const working = order.isOpen();
+    const held = !working && !order.isClosed() && this.exec.cache.isHeld(order);
     const was = ir.working.has(order);
+    const wasHeld = ir.held.has(order);
+    const d = (working || held ? 1 : 0) - (was || wasHeld ? 1 : 0);
     if (working !== was) {
+      if (working) ir.working.add(order);
+      else ir.working.delete(order);
+    }
+    if (held !== wasHeld) {
+      if (held) ir.held.add(order);
+      else ir.held.delete(order);
+    }
+    if (d !== 0) {
       const sr =
         this.strategies.get(order.strategyId.value) ??
         this.strategyRisk(order.strategyId, ir.account, this.context.clock.timestampUs());
-      const d = working ? 1 : -1;
-      if (working) ir.working.add(order);
-      else ir.working.delete(order);
       sr.openOrders += d;
       if (ir.account !== null) ir.account.openOrders += d;
     }
     if (working || was) ir.update(order, working);
-    if (event.type === "OrderFilled") this.onFill(ir, order, event);
+  }
+
+  /**
+   * Whether `orders` (not yet counted: about to be held or sent) fit the account and strategy
+   * open-order limits on top of the orders already working or held.
+   */
+  checkOpenOrderCapacity(orders: readonly Order[]): string | null {
+    this.lastCode = null;
+    const perAccount = new Map<AccountRisk, number>();
+    const perStrategy = new Map<StrategyRisk, number>();
+    const now = this.context.clock.timestampUs();
+    for (const o of orders) {
+      const ir = this.instruments.get(o.instrumentId);
+      if (ir === undefined || ir.working.has(o) || ir.held.has(o)) continue;
+      const sr = this.strategies.get(o.strategyId.value) ?? this.strategyRisk(o.strategyId, ir.account, now);
+      perStrategy.set(sr, (perStrategy.get(sr) ?? 0) + 1);
+      if (ir.account !== null) perAccount.set(ir.account, (perAccount.get(ir.account) ?? 0) + 1);
+    }
+    for (const [acct, n] of perAccount) {
+      if (acct.maxOpen !== NONE && acct.openOrders + n > acct.maxOpen) {
+        return this.deny(
+          R.MAX_OPEN_ORDERS_ACCOUNT,
+          `account has ${acct.openOrders} open orders (working or held); ${n} more would exceed max ${acct.maxOpen}`,
+        );
+      }
+    }
+    for (const [sr, n] of perStrategy) {
+      if (sr.maxOpen !== NONE && sr.openOrders + n > sr.maxOpen) {
+        return this.deny(
+          R.MAX_OPEN_ORDERS_STRATEGY,
+          `strategy has ${sr.openOrders} open orders (working or held); ${n} more would exceed max ${sr.maxOpen}`,
+        );
+      }
+    }
+    return null;
   }
 
   private onFill(ir: InstrumentRisk, order: Order, fill: OrderFilled): void {
