@@ -1,6 +1,6 @@
 /**
  * The ML engine's public surface (docs/ml.md): features, labels and validation, training,
- * ONNX export and quantisation, inference, registry, serving.
+ * ONNX export and quantisation, inference, registry, serving, adaptive (retrained) models.
  */
 
 export { datasetToCsv, readCsvDataset } from "./csv.js";
@@ -9,10 +9,15 @@ export { assertFiniteFeatures, MlError } from "./errors.js";
 export {
   type BarInput,
   computeFeatures,
+  computeFeaturesFromEvents,
   type FeatureDef,
+  type FeatureEvent,
   FeaturePipeline,
   type FeatureSetSpec,
   featureSetSpecHash,
+  ORDER_FLOW_METRICS,
+  type OrderFlowMetric,
+  type TradeInput,
 } from "./features/pipeline.js";
 export { runConformanceCase } from "./inference/conformance.js";
 export { DeferredPredictor, PrecomputedPredictions } from "./inference/deferred.js";
@@ -32,6 +37,13 @@ export {
   purgedKFold,
   walkForward,
 } from "./labels/validation.js";
+export {
+  AdaptiveModel,
+  type AdaptiveModelOptions,
+  type ModelDecision,
+  type RetrainConfig,
+  type SignalKind,
+} from "./live/adaptive-model.js";
 export { parseModel, readModelFile, serializeModel, type TrainedModel } from "./model-io.js";
 export { exportGbdt, exportMlp, INPUT_NAME } from "./onnx/export.js";
 export { decodeModel, decodeTensor } from "./onnx/proto.js";
@@ -49,6 +61,6 @@ export {
   predictGbdt,
   trainGbdt,
 } from "./train/gbdt.js";
-export { type TrainProgress, trainInWorker } from "./train/jobs.js";
+export { startTraining, TrainingHandle, type TrainProgress, trainInWorker } from "./train/jobs.js";
 export { MlpEvaluator, type MlpModel, type MlpParams, predictMlp, trainMlp } from "./train/mlp.js";
 export { scoreModel, takeRows } from "./train/report.js";

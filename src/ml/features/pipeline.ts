@@ -7,7 +7,10 @@
  * Feature kinds: any indicator of the registry (`src/indicators/registry.ts`, by name and params,
  * one of its outputs, optionally fed another column), log returns over n bars, lags of another
  * feature, rolling mean/std/min/max/z-score of a column or feature, and time of day / day of week
- * (sin/cos). Order-flow metrics will join as another kind once `src/orderflow` exists.
+ * (sin/cos), and **order-flow metrics** of `src/orderflow` (CVD, bar delta, OFI, book imbalance,
+ * VPIN, Kyle's lambda, trade/volume intensity, micro-price offset, spread) — the same streaming
+ * classes strategies use, fed every trade ({@link FeaturePipeline.onTrade}) and book update
+ * ({@link FeaturePipeline.onBook}) between bars and sampled when a bar closes.
  *
  * A feature is `NaN` until it is defined (warm-up); {@link FeaturePipeline.read} says whether the
  * whole vector is ready, so a model never sees an undefined feature.
@@ -20,6 +23,12 @@ import {
   type InputColumn,
   type ParamValue,
 } from "../../indicators/registry.js";
+import { BookImbalance, microprice, OrderFlowImbalance } from "../../orderflow/book.js";
+import type { Aggressor, BookLevels } from "../../orderflow/common.js";
+import { CumulativeDelta } from "../../orderflow/delta.js";
+import { TradeIntensity } from "../../orderflow/intensity.js";
+import { KyleLambda } from "../../orderflow/kyle.js";
+import { Vpin } from "../../orderflow/vpin.js";
 import { MlError } from "../errors.js";
 
 export interface BarInput {
@@ -30,7 +39,38 @@ export interface BarInput {
   low: number;
   close: number;
   volume: number;
+  /**
+   * Bar close time, µs (optional; default `time`). Order-flow features that decay with time
+   * (trade intensity) are read at this instant.
+   */
+  closeTime?: number;
 }
+
+/** Order-flow metrics a feature set can sample at bar close (see docs/ml.md for units). */
+export type OrderFlowMetric =
+  | "cvd"
+  | "bar_delta"
+  | "ofi"
+  | "book_imbalance"
+  | "vpin"
+  | "kyle_lambda"
+  | "trade_intensity"
+  | "volume_intensity"
+  | "microprice_offset_bps"
+  | "spread_bps";
+
+export const ORDER_FLOW_METRICS: readonly OrderFlowMetric[] = [
+  "cvd",
+  "bar_delta",
+  "ofi",
+  "book_imbalance",
+  "vpin",
+  "kyle_lambda",
+  "trade_intensity",
+  "volume_intensity",
+  "microprice_offset_bps",
+  "spread_bps",
+];
 
 type Column = Exclude<InputColumn, "time">;
 
@@ -55,7 +95,39 @@ export type FeatureDef =
       window: number;
       stat: "mean" | "std" | "min" | "max" | "zscore";
     }
-  | { kind: "time"; name: string; part: "hour_sin" | "hour_cos" | "weekday_sin" | "weekday_cos" };
+  | { kind: "time"; name: string; part: "hour_sin" | "hour_cos" | "weekday_sin" | "weekday_cos" }
+  | {
+      kind: "orderflow";
+      name: string;
+      metric: OrderFlowMetric;
+      /** book_imbalance: levels per side (default 5). */
+      levels?: number;
+      /** vpin: bucket volume in raw size units (required). */
+      bucketVolume?: number;
+      /** vpin: buckets (default 50); kyle_lambda: intervals (default 100). */
+      window?: number;
+      /** kyle_lambda: regression interval, µs (required). */
+      intervalUs?: number;
+      /** trade_intensity / volume_intensity: half-life, µs (required). */
+      halfLifeUs?: number;
+      /** cvd: session length in µs after which it restarts at 0 (default 0 = never). */
+      resetEveryUs?: number;
+    };
+
+/** One trade as the order-flow features take it: raw fixed-point price and size, signed aggressor. */
+export interface TradeInput {
+  ts: number;
+  priceRaw: number;
+  sizeRaw: number;
+  side: Aggressor;
+}
+
+/** A time-ordered market event for {@link computeFeaturesFromEvents}. */
+export type FeatureEvent =
+  | { kind: "bar"; bar: BarInput }
+  | ({ kind: "trade" } & TradeInput)
+  /** `book` is read during the call only (a live book may be passed and mutated afterwards). */
+  | { kind: "book"; ts: number; book: BookLevels };
 
 export interface FeatureSetSpec {
   name: string;
@@ -93,15 +165,43 @@ function columnOf(bar: BarInput, c: Column): number {
   return bar[c];
 }
 
-/** The SHA-256 of a feature set's canonical JSON: a model trained on it records this hash. */
-export function featureSetSpecHash(spec: FeatureSetSpec): string {
-  return createHash("sha256").update(JSON.stringify(spec)).digest("hex");
+/** JSON with object keys sorted at every level: the same definition always gives the same text. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
 }
+
+/**
+ * The SHA-256 of a feature set's canonical JSON (keys sorted): it changes with any part of the
+ * definition (a kind, a period, an order-flow parameter, the order of features) and not with
+ * the key order of the file it came from. A model trained on the set records this hash.
+ */
+export function featureSetSpecHash(spec: FeatureSetSpec): string {
+  return createHash("sha256").update(canonicalJson(spec)).digest("hex");
+}
+
+type TradeStep = (ts: number, priceRaw: number, sizeRaw: number, side: Aggressor) => void;
+type BookStep = (ts: number, book: BookLevels) => void;
 
 export class FeaturePipeline {
   readonly names: string[];
   private readonly steps: Step[] = [];
+  private readonly tradeSteps: TradeStep[] = [];
+  private readonly bookSteps: BookStep[] = [];
   private readonly values: Float64Array;
+  /** True when some feature needs trades ({@link onTrade}) / book updates ({@link onBook}). */
+  readonly needsTrades: boolean;
+  readonly needsBook: boolean;
+  /** Last trade / book time: each stream must be in time order (venues stamp them apart). */
+  private readonly lastTs = { trade: Number.NEGATIVE_INFINITY, "book update": Number.NEGATIVE_INFINITY };
 
   constructor(readonly spec: FeatureSetSpec) {
     const fail = (i: number, why: string): never => {
@@ -240,16 +340,187 @@ export class FeaturePipeline {
             fail(i, "part must be hour_sin | hour_cos | weekday_sin | weekday_cos");
           break;
         }
+        case "orderflow":
+          this.addOrderFlow(f, i, fail);
+          break;
         default:
           fail(i, `unknown kind ${JSON.stringify((f as { kind: unknown }).kind)}`);
       }
       index.set(f.name, i);
     }
+    this.needsTrades = this.tradeSteps.length > 0;
+    this.needsBook = this.bookSteps.length > 0;
     this.names = spec.features.map((f) => f.name);
     this.values = new Float64Array(this.names.length).fill(Number.NaN);
   }
 
-  /** Advances every feature by one bar (the same call offline and live). */
+  /**
+   * One order-flow feature: the `src/orderflow` class strategies use, fed by {@link onTrade} /
+   * {@link onBook}, sampled (and, for per-bar sums, restarted) at each bar close.
+   */
+  private addOrderFlow(
+    f: Extract<FeatureDef, { kind: "orderflow" }>,
+    i: number,
+    fail: (i: number, why: string) => never,
+  ): void {
+    if (!ORDER_FLOW_METRICS.includes(f.metric))
+      fail(i, `metric must be one of ${ORDER_FLOW_METRICS.join(" | ")}, got ${JSON.stringify(f.metric)}`);
+    const need = (key: "bucketVolume" | "intervalUs" | "halfLifeUs"): number => {
+      const v = f[key];
+      if (v === undefined) fail(i, `${f.metric} needs ${key}`);
+      return v as number;
+    };
+    const allowed: Record<OrderFlowMetric, string[]> = {
+      cvd: ["resetEveryUs"],
+      bar_delta: [],
+      ofi: [],
+      book_imbalance: ["levels"],
+      vpin: ["bucketVolume", "window"],
+      kyle_lambda: ["intervalUs", "window"],
+      trade_intensity: ["halfLifeUs"],
+      volume_intensity: ["halfLifeUs"],
+      microprice_offset_bps: [],
+      spread_bps: [],
+    };
+    for (const k of ["levels", "bucketVolume", "window", "intervalUs", "halfLifeUs", "resetEveryUs"] as const)
+      if (f[k] !== undefined && !allowed[f.metric].includes(k))
+        fail(i, `${k} is not a parameter of ${f.metric}`);
+    try {
+      switch (f.metric) {
+        case "cvd":
+        case "bar_delta": {
+          const cvd = new CumulativeDelta(f.resetEveryUs ?? 0);
+          let atLastBar = 0;
+          this.tradeSteps.push((ts, _p, size, side) => {
+            cvd.update(size, side, ts);
+          });
+          this.steps.push({
+            update: (_bar, values) => {
+              const d = cvd.delta;
+              values[i] = f.metric === "cvd" ? d : d - atLastBar;
+              atLastBar = d;
+            },
+          });
+          break;
+        }
+        case "vpin": {
+          const v = new Vpin(need("bucketVolume"), f.window ?? 50);
+          this.tradeSteps.push((_ts, p, size, side) => {
+            v.update(p, size, side);
+          });
+          this.steps.push({ update: (_b, values) => (values[i] = v.value) });
+          break;
+        }
+        case "kyle_lambda": {
+          const k = new KyleLambda(need("intervalUs"), f.window ?? 100);
+          this.tradeSteps.push((ts, p, size, side) => {
+            k.update(ts, p, size, side);
+          });
+          this.steps.push({ update: (_b, values) => (values[i] = k.value) });
+          break;
+        }
+        case "trade_intensity":
+        case "volume_intensity": {
+          const ti = new TradeIntensity(need("halfLifeUs"));
+          let seen = false;
+          this.tradeSteps.push((ts, _p, size) => {
+            ti.update(ts, size);
+            seen = true;
+          });
+          this.steps.push({
+            update: (bar, values) => {
+              const at = bar.closeTime ?? bar.time;
+              values[i] = !seen
+                ? Number.NaN
+                : f.metric === "trade_intensity"
+                  ? ti.tradesPerSecond(at)
+                  : ti.volumePerSecond(at);
+            },
+          });
+          break;
+        }
+        case "ofi": {
+          const ofi = new OrderFlowImbalance();
+          this.bookSteps.push((_ts, book) => {
+            ofi.updateFromBook(book);
+          });
+          this.steps.push({
+            update: (_b, values) => {
+              // Undefined until the first two-sided book gave OFI its reference quote.
+              values[i] = ofi.updates === 0 && !this.sawTwoSidedBook ? Number.NaN : ofi.value;
+              ofi.reset();
+            },
+          });
+          break;
+        }
+        case "book_imbalance": {
+          const bi = new BookImbalance(f.levels ?? 5);
+          let v = Number.NaN;
+          this.bookSteps.push((_ts, book) => {
+            v = bi.update(book);
+          });
+          this.steps.push({ update: (_b, values) => (values[i] = v) });
+          break;
+        }
+        case "microprice_offset_bps":
+        case "spread_bps": {
+          let v = Number.NaN;
+          const offset = f.metric === "microprice_offset_bps";
+          this.bookSteps.push((_ts, book) => {
+            if (book.bidLevels === 0 || book.askLevels === 0) {
+              v = Number.NaN;
+              return;
+            }
+            const b = book.priceAt(0, 0);
+            const a = book.priceAt(1, 0);
+            const mid = (b + a) / 2;
+            v = offset
+              ? (1e4 * (microprice(b, book.sizeAt(0, 0), a, book.sizeAt(1, 0)) - mid)) / mid
+              : (1e4 * (a - b)) / mid;
+          });
+          this.steps.push({ update: (_b, values) => (values[i] = v) });
+          break;
+        }
+      }
+    } catch (e) {
+      if (e instanceof MlError) throw e;
+      fail(i, (e as Error).message);
+    }
+  }
+
+  private sawTwoSidedBook = false;
+
+  private checkTime(ts: number, what: "trade" | "book update"): void {
+    const last = this.lastTs[what];
+    if (!Number.isSafeInteger(ts) || ts < last)
+      throw new MlError(
+        "ML_BAD_DATASET",
+        `feature set ${this.spec.name}: ${what} at ${ts} µs is before the previous ${what} (${last} µs) or not an integer`,
+        { ts, previous: last },
+      );
+    this.lastTs[what] = ts;
+  }
+
+  /**
+   * Feeds one trade (raw fixed-point price and size, signed aggressor) to the order-flow
+   * features; call it for every trade between bars, in time order. A no-op when no feature needs
+   * trades.
+   */
+  onTrade(ts: number, priceRaw: number, sizeRaw: number, side: Aggressor): void {
+    if (this.tradeSteps.length === 0) return;
+    this.checkTime(ts, "trade");
+    for (let k = 0; k < this.tradeSteps.length; k++) this.tradeSteps[k](ts, priceRaw, sizeRaw, side);
+  }
+
+  /** Feeds the book after one update (read during the call only). A no-op when no feature needs it. */
+  onBook(ts: number, book: BookLevels): void {
+    if (this.bookSteps.length === 0) return;
+    this.checkTime(ts, "book update");
+    if (book.bidLevels > 0 && book.askLevels > 0) this.sawTwoSidedBook = true;
+    for (let k = 0; k < this.bookSteps.length; k++) this.bookSteps[k](ts, book);
+  }
+
+  /** Advances every feature by one bar (the same call offline and live); order flow is sampled here. */
   update(bar: BarInput): void {
     for (let k = 0; k < this.steps.length; k++) this.steps[k].update(bar, this.values);
   }
@@ -285,4 +556,35 @@ export function computeFeatures(
     x.set(row, r * cols);
   }
   return { x, ready, names: p.names };
+}
+
+/**
+ * Offline features over a merged, time-ordered stream of bars, trades and book updates (the
+ * order-flow features need the trades and books between bars): one row per bar, computed by the
+ * same {@link FeaturePipeline} calls a strategy makes live. `events` may be a generator that
+ * rebuilds a book as it goes (a book event is read during the call only).
+ */
+export function computeFeaturesFromEvents(
+  spec: FeatureSetSpec,
+  events: Iterable<FeatureEvent>,
+): { x: Float64Array; ready: Uint8Array; names: string[]; times: number[] } {
+  const p = new FeaturePipeline(spec);
+  const cols = p.names.length;
+  const rows: Float64Array[] = [];
+  const times: number[] = [];
+  const ready: number[] = [];
+  for (const e of events) {
+    if (e.kind === "trade") p.onTrade(e.ts, e.priceRaw, e.sizeRaw, e.side);
+    else if (e.kind === "book") p.onBook(e.ts, e.book);
+    else {
+      p.update(e.bar);
+      const row = new Float64Array(cols);
+      ready.push(p.read(row) ? 1 : 0);
+      rows.push(row);
+      times.push(e.bar.time);
+    }
+  }
+  const x = new Float64Array(rows.length * cols);
+  for (let i = 0; i < rows.length; i++) x.set(rows[i], i * cols);
+  return { x, ready: Uint8Array.from(ready), names: p.names, times };
 }

@@ -33,8 +33,18 @@ export class HotSwapModel {
   constructor(
     private readonly registry: ModelRegistry,
     readonly featureSet: readonly string[],
+    /**
+     * The feature set's definition hash (`featureSetSpecHash`): when given, a model registered
+     * with another definition hash is refused (same names, other parameters).
+     */
+    readonly featureSpecHash?: string,
   ) {
     this.hash = featureSetHash(featureSet);
+  }
+
+  /** The registry record of the model in use. */
+  get currentRecord(): ModelRecord | undefined {
+    return this.record;
   }
 
   /** `name:version` in use, or undefined before the first successful swap. */
@@ -68,6 +78,15 @@ export class HotSwapModel {
           "ML_MODEL_MISMATCH",
           `${rec.name}:${rec.version} was trained on a different feature set (hash ${rec.featureHash.slice(0, 12)}…)`,
         );
+      if (
+        this.featureSpecHash !== undefined &&
+        rec.featureSpecHash !== undefined &&
+        rec.featureSpecHash !== this.featureSpecHash
+      )
+        throw new MlError(
+          "ML_MODEL_MISMATCH",
+          `${rec.name}:${rec.version} was trained on another definition of these features (spec hash ${rec.featureSpecHash.slice(0, 12)}… vs ${this.featureSpecHash.slice(0, 12)}…)`,
+        );
       if (!rec.modelFile)
         throw new MlError(
           "ML_REGISTRY",
@@ -75,6 +94,11 @@ export class HotSwapModel {
         );
       this.registry.readOnnx(ref); // checksum of the registered artefact
       const model = parseModel(readFileSync(rec.modelFile, "utf8"), rec.modelFile);
+      if (model.nFeatures !== this.featureSet.length)
+        throw new MlError(
+          "ML_MODEL_MISMATCH",
+          `${rec.name}:${rec.version} takes ${model.nFeatures} features, the feature set has ${this.featureSet.length}`,
+        );
       const ev: Evaluator = model.kind === "gbdt" ? new GbdtEvaluator(model) : new MlpEvaluator(model);
       this.evaluator = ev;
       this.record = rec;

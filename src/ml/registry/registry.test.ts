@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { compareVariants } from "../inference/variants.js";
 import { exportGbdt, exportMlp } from "../onnx/export.js";
@@ -148,5 +149,38 @@ describe("HotSwapModel", () => {
       current: "alpha:2",
       reason: expect.stringMatching(/no model alpha:9/),
     });
+  });
+});
+
+describe("feature definition hash", () => {
+  it("a registry created before the featureSpecHash column gets it when opened; hot swap checks it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "botv6-reg-old-"));
+    // The original schema, without feature_spec_hash.
+    const db = new Database(join(dir, "registry.sqlite"));
+    db.exec(`CREATE TABLE models (
+        name TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL,
+        feature_set TEXT NOT NULL, feature_hash TEXT NOT NULL,
+        train_start_us INTEGER, train_end_us INTEGER,
+        metrics TEXT NOT NULL, gate_metric TEXT NOT NULL, parent TEXT, quantisation TEXT NOT NULL,
+        created_us INTEGER, notes TEXT, onnx_file TEXT NOT NULL, model_file TEXT, sha256 TEXT NOT NULL,
+        PRIMARY KEY (name, version));
+      CREATE TABLE live (name TEXT PRIMARY KEY, version INTEGER NOT NULL);`);
+    db.close();
+    reg = new ModelRegistry(dir);
+    const h1 = "a".repeat(64);
+    const h2 = "b".repeat(64);
+    reg.register("m", exportMlp(mlp), { featureSet: features, metrics: {}, featureSpecHash: h1 }, mlp);
+    reg.register("m", exportMlp(mlp), { featureSet: features, metrics: {} }, mlp);
+    expect(reg.get("m:1").featureSpecHash).toBe(h1);
+    expect(reg.get("m:2").featureSpecHash).toBeUndefined();
+    expect(() =>
+      reg!.register("m", exportMlp(mlp), { featureSet: features, metrics: {}, featureSpecHash: "x" }, mlp),
+    ).toThrow(/featureSpecHash must be a SHA-256 hex digest/);
+    const hs = new HotSwapModel(reg, features, h2);
+    const r = hs.swapTo("m:1");
+    expect(r.ok).toBe(false);
+    expect(r.reason).toMatch(/m:1 was trained on another definition of these features/);
+    expect(hs.swapTo("m:2").ok).toBe(true); // no definition hash recorded: names decide
+    expect(new HotSwapModel(reg, features, h1).swapTo("m:1").ok).toBe(true);
   });
 });

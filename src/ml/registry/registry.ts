@@ -26,6 +26,11 @@ export interface RegistryOptions {
 export interface ModelMetadata {
   /** Feature names, in input order. */
   featureSet: string[];
+  /**
+   * Hash of the feature set's full definition (`featureSetSpecHash`): two sets with the same
+   * names but other parameters (RSI 14 vs 21, another VPIN bucket) differ here.
+   */
+  featureSpecHash?: string;
   /** Training window, µs since the epoch (inclusive start, exclusive end). */
   trainWindow?: { startUs: number; endUs: number };
   /** Validation metrics, e.g. { accuracy: 0.61 } or { rmse: 0.002 }. */
@@ -45,6 +50,7 @@ export interface ModelRecord extends Required<Pick<ModelMetadata, "featureSet" |
   version: number;
   kind: string;
   featureHash: string;
+  featureSpecHash?: string;
   trainWindow?: { startUs: number; endUs: number };
   gateMetric: { name: string; higherIsBetter: boolean };
   parent?: string;
@@ -79,6 +85,7 @@ interface Row {
   onnx_file: string;
   model_file: string | null;
   sha256: string;
+  feature_spec_hash?: string | null;
 }
 
 export class ModelRegistry {
@@ -104,6 +111,10 @@ export class ModelRegistry {
         created_us INTEGER, notes TEXT, onnx_file TEXT NOT NULL, model_file TEXT, sha256 TEXT NOT NULL,
         PRIMARY KEY (name, version));
       CREATE TABLE IF NOT EXISTS live (name TEXT PRIMARY KEY, version INTEGER NOT NULL);`);
+    // Added after the first release: older registries get the column on open.
+    const cols = this.db.prepare("PRAGMA table_info(models)").all() as { name: string }[];
+    if (!cols.some((c) => c.name === "feature_spec_hash"))
+      this.db.exec("ALTER TABLE models ADD COLUMN feature_spec_hash TEXT");
   }
 
   close(): void {
@@ -148,6 +159,8 @@ export class ModelRegistry {
       if (!Number.isFinite(v)) throw new MlError("ML_REGISTRY", `${name}: metric ${k} is ${v}`);
     const gate = meta.gateMetric ?? { name: "accuracy", higherIsBetter: true };
     const quantisation = meta.quantisation ?? "fp32";
+    if (meta.featureSpecHash !== undefined && !/^[0-9a-f]{64}$/.test(meta.featureSpecHash))
+      throw new MlError("ML_REGISTRY", `${name}: featureSpecHash must be a SHA-256 hex digest`);
     if (meta.parent) {
       const parent = this.get(meta.parent);
       if (featureSetHash(meta.featureSet) !== parent.featureHash)
@@ -176,8 +189,11 @@ export class ModelRegistry {
       const sha256 = createHash("sha256").update(onnx).digest("hex");
       this.db
         .prepare(
-          `INSERT INTO models VALUES (@name, @version, @kind, @feature_set, @feature_hash, @train_start_us, @train_end_us,
-           @metrics, @gate_metric, @parent, @quantisation, @created_us, @notes, @onnx_file, @model_file, @sha256)`,
+          `INSERT INTO models (name, version, kind, feature_set, feature_hash, train_start_us, train_end_us, metrics,
+           gate_metric, parent, quantisation, created_us, notes, onnx_file, model_file, sha256, feature_spec_hash)
+           VALUES (@name, @version, @kind, @feature_set, @feature_hash, @train_start_us, @train_end_us,
+           @metrics, @gate_metric, @parent, @quantisation, @created_us, @notes, @onnx_file, @model_file, @sha256,
+           @feature_spec_hash)`,
         )
         .run({
           name,
@@ -196,6 +212,7 @@ export class ModelRegistry {
           onnx_file: onnxFile,
           model_file: modelFile ?? null,
           sha256,
+          feature_spec_hash: meta.featureSpecHash ?? null,
         } satisfies Row);
       return this.get(`${name}:${version}`);
     });
@@ -231,6 +248,7 @@ export class ModelRegistry {
       kind: r.kind,
       featureSet: JSON.parse(r.feature_set) as string[],
       featureHash: r.feature_hash,
+      featureSpecHash: r.feature_spec_hash ?? undefined,
       trainWindow:
         r.train_start_us !== null && r.train_end_us !== null
           ? { startUs: r.train_start_us, endUs: r.train_end_us }

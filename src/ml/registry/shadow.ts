@@ -39,6 +39,8 @@ export class ShadowRunner {
   private values = 0;
   /** Last candidate error message. */
   lastCandidateError: string | undefined;
+  /** The candidate's outputs of the last {@link predict} (undefined if it failed); reused buffer. */
+  lastCandidate: Float64Array | undefined;
 
   constructor(
     private readonly live: SyncPredictor,
@@ -61,6 +63,7 @@ export class ShadowRunner {
       this.lastCandidateError = (e as Error).message;
     }
     this.n++;
+    this.lastCandidate = cand;
     if (cand) {
       let la = 0;
       let ca = 0;

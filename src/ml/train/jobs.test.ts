@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MlError } from "../errors.js";
 import { blobs, linear } from "../testing/synthetic.js";
-import { predictGbdt, trainGbdt } from "./gbdt.js";
-import { type TrainProgress, trainInWorker } from "./jobs.js";
+import { type GbdtModel, predictGbdt, trainGbdt } from "./gbdt.js";
+import { startTraining, type TrainProgress, trainInWorker } from "./jobs.js";
 import { trainMlp } from "./mlp.js";
 
 describe("trainInWorker", () => {
@@ -55,5 +55,54 @@ describe("trainInWorker", () => {
     );
     setTimeout(() => ac.abort(), 50);
     await expect(p).rejects.toThrow(/aborted/);
+  });
+});
+
+describe("startTraining (collected synchronously)", () => {
+  it("waitSync blocks until the worker is done and returns the same model as in-process training", () => {
+    const ds = blobs(2000, 6, 3, 7, 2);
+    const params = { objective: "multiclass" as const, rounds: 15, maxDepth: 4, seed: 3 };
+    const h = startTraining({ kind: "gbdt", train: ds, params });
+    expect(h.poll()).toBeUndefined(); // just started: not finished yet, and poll never blocks
+    const model = h.waitSync();
+    expect(h.done).toBe(true);
+    expect(model.kind).toBe("gbdt");
+    expect(predictGbdt(model as GbdtModel, ds.x, 40)).toEqual(predictGbdt(trainGbdt(ds, params), ds.x, 40));
+    expect(h.poll()).toBe(model);
+  });
+
+  it("poll picks the result up without blocking once the worker has finished", async () => {
+    const ds = linear(300, [1, -1], 0, 0.1, 4);
+    const h = startTraining({ kind: "mlp", train: ds, params: { hidden: [4], output: "linear", epochs: 3 } });
+    let m = h.poll();
+    for (let i = 0; i < 400 && m === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      m = h.poll();
+    }
+    expect(m?.kind).toBe("mlp");
+  });
+
+  it("a failing job throws its error (with its code) from waitSync and poll", () => {
+    const ds = linear(10, [1], 0, 0, 1);
+    const h = startTraining({ kind: "gbdt", train: ds, params: { objective: "regression", maxDepth: 0 } });
+    expect(() => h.waitSync()).toThrow(/maxDepth/);
+    const err = (() => {
+      try {
+        h.poll();
+      } catch (e) {
+        return e as MlError;
+      }
+    })();
+    expect(err?.code).toBe("ML_BAD_PARAMS");
+  });
+
+  it("cancel stops the job", () => {
+    const h = startTraining({
+      kind: "gbdt",
+      train: blobs(5000, 8, 3, 5, 2),
+      params: { objective: "multiclass", rounds: 1000 },
+    });
+    h.cancel();
+    expect(() => h.waitSync()).toThrow(/canceled/);
   });
 });

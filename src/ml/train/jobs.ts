@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { Dataset } from "../dataset.js";
 import { MlError } from "../errors.js";
 import type { GbdtModel, GbdtParams } from "./gbdt.js";
@@ -51,14 +51,21 @@ function resolveTsxEsmApi(): string {
  * fails ("Unknown file extension .ts": the loader registration races the entry), so a tiny
  * bootstrap registers tsx's API first and then imports `worker.ts`.
  */
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./worker.js", import.meta.url));
+function startWorker(flag?: SharedArrayBuffer): Worker {
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL("./worker.js", import.meta.url), { workerData: { flag } });
   const entry = new URL("./worker.ts", import.meta.url).href;
   // Resolved here, not in the worker: an eval'd worker resolves bare names from the process's
   // working directory, which need not be this project (e.g. `botv6 model train` run elsewhere).
   const tsxApi = resolveTsxEsmApi();
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true });
+  // A load failure sets the shared flag to 2 so a thread blocked in TrainingHandle.waitSync wakes up.
+  const bootstrap = `const { workerData } = require("node:worker_threads");
+import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); }).catch((e) => {
+  const f = workerData && workerData.flag ? new Int32Array(workerData.flag) : undefined;
+  if (f) { Atomics.store(f, 0, 2); Atomics.notify(f, 0); }
+  throw e;
+});`;
+  return new Worker(bootstrap, { eval: true, workerData: { flag } });
 }
 
 export function trainInWorker(
@@ -102,4 +109,107 @@ export function trainInWorker(job: TrainJob, opts: TrainInWorkerOptions = {}): P
     );
     worker.postMessage(job);
   });
+}
+
+/**
+ * A training job on a worker thread that can be **collected synchronously**: {@link poll} drains
+ * the worker's messages without the event loop (`receiveMessageOnPort`), {@link waitSync} blocks
+ * the calling thread until the worker has finished (`Atomics.wait` on a shared flag). Periodic
+ * retraining in a backtest uses it to take the new model at a fixed bar whatever the machine's
+ * speed (deterministic); a live node polls on each bar and never blocks.
+ */
+export class TrainingHandle {
+  private result: GbdtModel | MlpModel | undefined;
+  private error: MlError | undefined;
+  private finished = false;
+  /** Latest progress message. */
+  progress: TrainProgress | undefined;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    private readonly flag: Int32Array,
+  ) {}
+
+  /** True once the job's result (model or error) has been received. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Marks the job failed (worker died or never started) unless it already finished. */
+  fail(why: string): void {
+    if (this.finished) return;
+    this.drain();
+    if (this.finished) return;
+    this.error = new MlError("ML_WORKER", why);
+    this.finish();
+  }
+
+  private drain(): void {
+    for (;;) {
+      const m = receiveMessageOnPort(this.port)?.message as WorkerMessage | undefined;
+      if (m === undefined) return;
+      if (m.type === "progress") this.progress = m;
+      else {
+        if (m.type === "done") this.result = m.model;
+        else this.error = new MlError(m.code, m.message, m.details);
+        this.finish();
+        return;
+      }
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.port.close();
+    void this.worker.terminate();
+  }
+
+  /** The model when the job has finished, undefined while it runs; throws the job's error. */
+  poll(): GbdtModel | MlpModel | undefined {
+    if (!this.finished) {
+      this.drain();
+      if (!this.finished && Atomics.load(this.flag, 0) === 2) this.fail("training worker failed to start");
+    }
+    if (this.error) throw this.error;
+    return this.result;
+  }
+
+  /** Blocks until the job finishes (or `timeoutMs` passes → `ML_WORKER`), then returns the model. */
+  waitSync(timeoutMs = 600_000): GbdtModel | MlpModel {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.poll();
+      if (m !== undefined) return m;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.cancel();
+        throw new MlError("ML_WORKER", `training did not finish within ${timeoutMs} ms`);
+      }
+      Atomics.wait(this.flag, 0, 0, Math.min(left, 1000));
+    }
+  }
+
+  /** Stops the worker; a later poll throws `ML_WORKER`. */
+  cancel(): void {
+    if (this.finished) return;
+    this.error = new MlError("ML_WORKER", "training canceled");
+    this.finish();
+  }
+}
+
+/** Starts a training job on a fresh worker thread; collect it with {@link TrainingHandle}. */
+export function startTraining(job: TrainJob): TrainingHandle {
+  const shared = new SharedArrayBuffer(4);
+  const flag = new Int32Array(shared);
+  const worker = startWorker(shared);
+  const { port1, port2 } = new MessageChannel();
+  const handle = new TrainingHandle(worker, port1, flag);
+  // Seen when the event loop runs (a live node polling); a blocked waitSync relies on the flag.
+  worker.on("error", (e) => handle.fail(`training worker failed: ${e.message}`));
+  worker.on("exit", (code) => handle.fail(`training worker exited with code ${code} before finishing`));
+  worker.unref();
+  worker.postMessage({ job, reply: port2, flag: shared }, [port2]);
+  return handle;
 }

@@ -71,6 +71,30 @@ describe("trainMlp", () => {
     expect(m.layers[0].bias[0]).toBeCloseTo(sol[3], 2);
   });
 
+  it("standardizeTarget: tiny targets (returns-sized) train like unit ones; the model predicts in target units", () => {
+    const ds = linear(400, [2, -3, 0.5], 0.7, 0.1, 5);
+    const tiny = { ...ds, y: ds.y.map((v) => v * 1e-3) };
+    const params = { hidden: [], output: "linear" as const, epochs: 300, batchSize: 32, seed: 1 };
+    const sol = leastSquares(tiny.x, tiny.y, tiny.rows, tiny.cols);
+    const m = trainMlp(tiny, { ...params, learningRate: 0.003, standardizeTarget: true });
+    const w = m.layers[0].weights;
+    // Within 5 % of every least-squares coefficient (Adam's jitter scales with the target's std).
+    for (let c = 0; c < 3; c++) expect(Math.abs(w[c] / sol[c] - 1)).toBeLessThan(0.05);
+    expect(Math.abs(m.layers[0].bias[0] / sol[3] - 1)).toBeLessThan(0.05);
+    // A hidden-layer MLP on a short budget: with it, errors are of the target's scale (~1e-3);
+    // without it, the output keeps its initial unit scale (errors ~0.1, 100x the targets).
+    const rmse = (standardizeTarget: boolean) => {
+      const h = trainMlp(tiny, { ...params, hidden: [8], epochs: 5, learningRate: 0.003, standardizeTarget });
+      const p = predictMlp(h, tiny.x, tiny.rows);
+      let se = 0;
+      for (let i = 0; i < tiny.rows; i++) se += (p[i] - tiny.y[i]) ** 2;
+      return Math.sqrt(se / tiny.rows);
+    };
+    const with_ = rmse(true);
+    expect(with_).toBeLessThan(0.002);
+    expect(rmse(false)).toBeGreaterThan(10 * with_);
+  });
+
   it("softmax classifies blobs; the evaluator agrees with batch prediction", () => {
     const ds = blobs(600, 6, 4, 9, 5);
     const [train, test] = splitRows(ds, 0.7);

@@ -32,6 +32,12 @@ export interface MlpParams {
   l2?: number;
   /** Standardise inputs (folded into layer 1 at the end). Default true. */
   standardize?: boolean;
+  /**
+   * Linear output: train on the standardised target and fold mean/std into the last layer at the
+   * end (so tiny targets such as 1-minute returns train as fast as unit-scale ones; the model
+   * still predicts in the target's units). Default false.
+   */
+  standardizeTarget?: boolean;
   /** Stop when the validation loss has not improved for this many epochs (needs a validation set). */
   earlyStoppingEpochs?: number;
   seed?: number;
@@ -227,6 +233,8 @@ export function trainMlp(train: Dataset, params: MlpParams, opts: MlpTrainOption
   if (!Number.isInteger(patience) || patience < 0)
     bad("earlyStoppingEpochs", `must be an integer >= 0, got ${patience}`);
   if (patience > 0 && !opts.valid) bad("earlyStoppingEpochs", "needs a validation set (opts.valid)");
+  if (params.standardizeTarget !== undefined && typeof params.standardizeTarget !== "boolean")
+    bad("standardizeTarget", `must be true or false, got ${JSON.stringify(params.standardizeTarget)}`);
 
   let nOut = 1;
   let classes: number | undefined;
@@ -255,6 +263,18 @@ export function trainMlp(train: Dataset, params: MlpParams, opts: MlpTrainOption
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) v[c] += (x[r * cols + c] - mean[c]) ** 2;
     for (let c = 0; c < cols; c++) std[c] = v[c] > 0 ? Math.sqrt(v[c] / rows) : 1;
   }
+
+  // Target standardisation (linear output): y' = (y − yMean) / yStd during training.
+  let yMean = 0;
+  let yStd = 1;
+  if (params.output === "linear" && params.standardizeTarget === true) {
+    for (let r = 0; r < rows; r++) yMean += y[r];
+    yMean /= rows;
+    let v = 0;
+    for (let r = 0; r < rows; r++) v += (y[r] - yMean) ** 2;
+    yStd = v > 0 ? Math.sqrt(v / rows) : 1;
+  }
+  const target = (yv: number) => (params.output === "linear" ? (yv - yMean) / yStd : yv);
 
   const rng = new Rng(seed);
   const sizes = [cols, ...params.hidden, nOut];
@@ -301,7 +321,7 @@ export function trainMlp(train: Dataset, params: MlpParams, opts: MlpTrainOption
 
   const datasetLoss = (ds: Dataset): number => {
     let s = 0;
-    for (let r = 0; r < ds.rows; r++) s += lossOf(params.output, forward(ds.x, r), ds.y[r], nOut);
+    for (let r = 0; r < ds.rows; r++) s += lossOf(params.output, forward(ds.x, r), target(ds.y[r]), nOut);
     return s / ds.rows;
   };
 
@@ -330,11 +350,12 @@ export function trainMlp(train: Dataset, params: MlpParams, opts: MlpTrainOption
       for (let bi = start; bi < end; bi++) {
         const r = order[bi];
         const out = forward(x, r);
-        trainLossSum += lossOf(params.output, out, y[r], nOut);
+        const yr = target(y[r]);
+        trainLossSum += lossOf(params.output, out, yr, nOut);
         // Output delta: for MSE/linear, logloss/sigmoid and CE/softmax it is (out - target).
         const dL = delta[L];
         if (params.output === "softmax") for (let j = 0; j < nOut; j++) dL[j] = out[j] - (y[r] === j ? 1 : 0);
-        else dL[0] = out[0] - y[r];
+        else dL[0] = out[0] - yr;
         for (let l = L - 1; l >= 0; l--) {
           const nin = sizes[l];
           const nout = sizes[l + 1];
@@ -390,29 +411,28 @@ export function trainMlp(train: Dataset, params: MlpParams, opts: MlpTrainOption
   }
   const final = best ?? net;
 
-  // Fold standardisation into layer 1: z = sum_i ((x_i - m_i)/s_i) w_ij + b_j.
+  // Fold standardisation into layer 1: z = sum_i ((x_i - m_i)/s_i) w_ij + b_j; and the target's
+  // into the last layer: out = yStd · z + yMean (exact for a linear output). In float64, then
+  // rounded once to the model's float32 weights.
   const layers: MlpLayer[] = [];
   for (let l = 0; l < L; l++) {
     const nin = sizes[l];
     const nout = sizes[l + 1];
-    const w = final.w[l];
-    const b = final.b[l];
-    const W = new Float32Array(nin * nout);
-    const B = new Float32Array(nout);
+    const w = Float64Array.from(final.w[l]);
+    const b = Float64Array.from(final.b[l]);
     if (l === 0) {
       for (let j = 0; j < nout; j++) {
         let bj = b[j];
-        for (let i = 0; i < nin; i++) {
-          W[i * nout + j] = w[i * nout + j] / std[i];
-          bj -= (mean[i] / std[i]) * w[i * nout + j];
-        }
-        B[j] = bj;
+        for (let i = 0; i < nin; i++) bj -= (mean[i] / std[i]) * w[i * nout + j];
+        b[j] = bj;
       }
-    } else {
-      W.set(w);
-      B.set(b);
+      for (let i = 0; i < nin; i++) for (let j = 0; j < nout; j++) w[i * nout + j] /= std[i];
     }
-    layers.push({ inputs: nin, outputs: nout, weights: W, bias: B });
+    if (l === L - 1 && (yMean !== 0 || yStd !== 1)) {
+      for (let k = 0; k < w.length; k++) w[k] *= yStd;
+      for (let j = 0; j < nout; j++) b[j] = b[j] * yStd + yMean;
+    }
+    layers.push({ inputs: nin, outputs: nout, weights: Float32Array.from(w), bias: Float32Array.from(b) });
   }
   return {
     kind: "mlp",

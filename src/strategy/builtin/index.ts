@@ -7,11 +7,12 @@ import { BotV6Error } from "../../model/errors.js";
 import type { Strategy } from "../strategy.js";
 import { EmaCross } from "./ema-cross.js";
 import { MarketMaker } from "./market-maker.js";
+import { MlSignal } from "./ml-signal.js";
 import { ObiMomentum } from "./obi-momentum.js";
 import { RsiReversion } from "./rsi-reversion.js";
 import { SmaCross } from "./sma-cross.js";
 
-export { EmaCross, MarketMaker, ObiMomentum, RsiReversion, SmaCross };
+export { EmaCross, MarketMaker, MlSignal, ObiMomentum, RsiReversion, SmaCross };
 
 export interface BuiltinStrategy {
   readonly name: string;
@@ -54,6 +55,13 @@ export const BUILTIN_STRATEGIES: readonly BuiltinStrategy[] = [
       "two-sided post-only quotes around the micro-price with inventory skew and volatility spread (L2)",
     data: "book",
     create: (id, p) => new MarketMaker(id, p),
+  },
+  {
+    name: "ml-signal",
+    description:
+      "model-driven: a feature set (indicators + order flow) → registry model (embedded or v2) → thresholds and sizing; optional walk-forward retraining with shadow promotion (params features, registry, model, ...)",
+    data: "bars",
+    create: (id, p, bt) => new MlSignal(id, p, needBars("ml-signal", bt)),
   },
   {
     name: "obi-momentum",
