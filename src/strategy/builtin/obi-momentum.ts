@@ -44,18 +44,20 @@ export class ObiMomentum extends Strategy<typeof obiMomentumSchema> {
     if (now < this.readyAt || this.pending) return;
     const pos = this.positionRaw(this.inst);
     const t = this.params.threshold;
-    let acted = false;
+    let act: (() => unknown) | null = null;
     if (imb > t) {
-      if (pos < 0) acted = this.closePosition(this.inst) !== null;
-      else if (pos === 0) acted = this.market(this.inst, OrderSide.Buy, this.params.size) !== null;
+      if (pos < 0) act = () => this.closePosition(this.inst);
+      else if (pos === 0) act = () => this.market(this.inst, OrderSide.Buy, this.params.size);
     } else if (imb < -t) {
-      if (pos > 0) acted = this.closePosition(this.inst) !== null;
+      if (pos > 0) act = () => this.closePosition(this.inst);
       else if (pos === 0 && this.params.allowShort)
-        acted = this.market(this.inst, OrderSide.Sell, this.params.size) !== null;
+        act = () => this.market(this.inst, OrderSide.Sell, this.params.size);
     }
-    if (acted) {
-      this.pending = true;
-      this.readyAt = now + this.params.cooldownUs;
-    }
+    if (act === null) return;
+    // Mark the order in flight *before* submitting: a denial or an immediate fill arrives as an
+    // order event inside the submit call, and must be able to clear the flag.
+    this.pending = true;
+    if (act() === null) this.pending = false;
+    else this.readyAt = now + this.params.cooldownUs;
   }
 }
