@@ -4,13 +4,22 @@ import { Kernel } from "../core/kernel.js";
 import { Rng } from "../core/rng.js";
 import { currency } from "../model/currency.js";
 import { QuoteTick, TradeTick } from "../model/data.js";
-import { AggressorSide, OrderSide, OrderStatus, OrderType, TimeInForce } from "../model/enums.js";
+import {
+  AccountType,
+  AggressorSide,
+  OrderSide,
+  OrderStatus,
+  OrderType,
+  TimeInForce,
+  TradingState,
+} from "../model/enums.js";
 import type { AccountState, OrderEvent } from "../model/events.js";
 import { AccountId, ClientOrderId, InstrumentId, StrategyId } from "../model/identifiers.js";
 import { CurrencyPair } from "../model/instruments.js";
 import { createOrder } from "../model/orders.js";
 import { Money, Price, Quantity } from "../model/values.js";
 import { CashAccount } from "../portfolio/account.js";
+import { RiskEngine } from "../risk/engine.js";
 import { SimulatedExchange } from "../venues/sim/exchange.js";
 import type {
   BalanceReport,
@@ -21,7 +30,13 @@ import type {
   VenueOrderRequest,
 } from "./client.js";
 import { ExecutionEngine } from "./engine.js";
-import { reconcile, scheduleReconciliation } from "./reconciliation.js";
+import {
+  haltOnMismatch,
+  ReconciliationFailedError,
+  reconcile,
+  scheduleReconciliation,
+  startAfterReconciliation,
+} from "./reconciliation.js";
 
 /**
  * The simulated venue with an account of its own: every fill the venue makes (also while we
@@ -405,5 +420,79 @@ describe("periodic reconciliation", () => {
     t.clock.advanceTo(t.clock.timestampUs() + 5_000_000);
     await new Promise((r) => setImmediate(r));
     expect(reports).toEqual([true, false]);
+  });
+});
+
+describe("start gate: strategies start only after a clean reconciliation", () => {
+  it("starts after fixing forward what it can explain", async () => {
+    const t = setup();
+    t.quote("99.00", "101.00");
+    const a = t.submit("A", OrderSide.Buy, "100.00");
+    t.goDown();
+    t.trade("99.50", "10", AggressorSide.Seller); // filled while we were down
+    t.comeBack();
+    let started = 0;
+    const reports = await startAfterReconciliation(t.engine, [{ client: t.sim }], () => started++);
+    expect(started).toBe(1);
+    expect(reports.map((r) => r.ok)).toEqual([true]);
+    expect(a.status).toBe(OrderStatus.Filled);
+  });
+
+  it("fails closed on an unexplained difference: start is never called, the error lists it", async () => {
+    const t = setup();
+    t.quote("99.00", "101.00");
+    t.goDown();
+    t.byHand("HAND-2", OrderSide.Sell, "120.00", "2"); // an order we never sent
+    t.comeBack();
+    let started = 0;
+    const err = await startAfterReconciliation(t.engine, [{ client: t.sim }], () => started++).catch(
+      (e: unknown) => e,
+    );
+    expect(started).toBe(0);
+    expect(err).toBeInstanceOf(ReconciliationFailedError);
+    const e = err as ReconciliationFailedError;
+    expect(e.code).toBe("RECONCILIATION_FAILED");
+    expect(e.message).toContain("UNKNOWN_VENUE_ORDER BTCUSDT.SIM HAND-2");
+    expect(e.reports[0].mismatches.map((m) => m.code)).toEqual(["UNKNOWN_VENUE_ORDER"]);
+  });
+
+  it("a venue query that fails keeps the strategies stopped", async () => {
+    const t = setup();
+    const broken = Object.create(t.sim) as typeof t.sim;
+    broken.fetchOpenOrders = () => Promise.reject(new Error("venue unreachable"));
+    let started = 0;
+    await expect(startAfterReconciliation(t.engine, [{ client: broken }], () => started++)).rejects.toThrow(
+      "venue unreachable",
+    );
+    expect(started).toBe(0);
+  });
+
+  it("a periodic round with a mismatch trips the kill switch (HALTED, open orders canceled)", async () => {
+    const t = setup();
+    const risk = new RiskEngine(t.engine, {
+      accounts: [
+        { accountId: t.sim.accountId, venue: "SIM", type: AccountType.Cash, currency: currency("USDT") },
+      ],
+    });
+    t.kernel.add(risk);
+    risk.setFreeBalance("SIM", Money.parse("1000000", currency("USDT")));
+    risk.setReferencePrice(t.inst.id, t.px("100.00"));
+    const causes: string[] = [];
+    risk.onRiskEvent((e) => {
+      if (e.type === "RiskTripped") causes.push(e.detail);
+    });
+    t.quote("99.00", "101.00");
+    const a = t.submit("A", OrderSide.Buy, "95.00");
+    expect(a.status).toBe(OrderStatus.Accepted);
+    const stop = scheduleReconciliation(t.engine, t.sim, t.clock, 1_000_000, haltOnMismatch(risk));
+    t.goDown();
+    t.byHand("HAND-2", OrderSide.Sell, "120.00", "2");
+    t.comeBack();
+    t.clock.advanceTo(t.clock.timestampUs() + 1_000_000);
+    await new Promise((r) => setImmediate(r));
+    stop();
+    expect(risk.tradingState).toBe(TradingState.Halted);
+    expect(a.status).toBe(OrderStatus.Canceled);
+    expect(causes.some((c) => c.includes("UNKNOWN_VENUE_ORDER") && c.includes("HAND-2"))).toBe(true);
   });
 });

@@ -30,6 +30,7 @@
 
 import type { Currency } from "../model/currency.js";
 import { OrderStatus } from "../model/enums.js";
+import { BotV6Error } from "../model/errors.js";
 import type { AccountState } from "../model/events.js";
 import { formatRaw, parseDecimal, rescale } from "../model/fixed.js";
 import type { AccountId, InstrumentId } from "../model/identifiers.js";
@@ -354,5 +355,62 @@ export function scheduleReconciliation(
   });
   return () => {
     clock.cancelTimer(name);
+  };
+}
+
+/** Reconciliation on start found differences it cannot explain: trading must not start. */
+export class ReconciliationFailedError extends BotV6Error {
+  constructor(readonly reports: ReconciliationReport[]) {
+    const bad = reports.filter((r) => !r.ok);
+    super(
+      "RECONCILIATION_FAILED",
+      `reconciliation failed for ${bad.map((r) => r.venue).join(", ")}; strategies not started:\n${bad
+        .map((r) => describeMismatches(r))
+        .join("\n")}`,
+      { venues: bad.map((r) => r.venue), mismatches: bad.flatMap((r) => r.mismatches) },
+    );
+  }
+}
+
+/** One line per mismatch: `venue code instrument order: local X, venue Y (detail)`. */
+export function describeMismatches(report: ReconciliationReport): string {
+  return report.mismatches
+    .map(
+      (m) =>
+        `  ${report.venue} ${m.code} ${m.instrumentId}${m.clientOrderId === null ? "" : ` ${m.clientOrderId}`}: local ${m.local}, venue ${m.venue}${m.detail === "" ? "" : ` (${m.detail})`}`,
+    )
+    .join("\n");
+}
+
+/**
+ * The start gate of a trading node: reconciles every venue (fixing forward what it can
+ * explain) and only then calls `start` (which adds/starts the strategies). On any mismatch it
+ * cannot explain it throws {@link ReconciliationFailedError} with every report, and `start` is
+ * never called — fail closed. A venue query that fails also keeps the strategies stopped.
+ */
+export async function startAfterReconciliation(
+  engine: ExecutionEngine,
+  venues: readonly { client: ExecutionClient; options?: ReconcileOptions }[],
+  start: (reports: ReconciliationReport[]) => void,
+): Promise<ReconciliationReport[]> {
+  const reports: ReconciliationReport[] = [];
+  for (const v of venues) reports.push(await reconcile(engine, v.client, v.options));
+  if (reports.some((r) => !r.ok)) throw new ReconciliationFailedError(reports);
+  start(reports);
+  return reports;
+}
+
+/**
+ * For {@link scheduleReconciliation}'s `onReport`: a periodic round that finds an unexplained
+ * difference trips the kill switch (cancel all, HALTED) with the mismatches as the cause; only
+ * an authorised resume restarts trading.
+ */
+export function haltOnMismatch(risk: { halt(reason: string): void }): (report: ReconciliationReport) => void {
+  return (report) => {
+    if (!report.ok) {
+      risk.halt(
+        `reconciliation mismatch at ${report.venue}: ${report.mismatches.map((m) => `${m.code} ${m.instrumentId}${m.clientOrderId === null ? "" : ` ${m.clientOrderId}`}`).join("; ")}`,
+      );
+    }
   };
 }
