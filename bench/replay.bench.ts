@@ -5,11 +5,15 @@
  * Workload: BOTV6_BENCH_REPLAY_EVENTS (default 10,000,000) synthetic trades, split over
  * BOTV6_BENCH_REPLAY_INSTRUMENTS (default 2) instruments and 1,000,000-trade day partitions,
  * written into a temporary catalog first (not timed), then replayed BOTV6_BENCH_REPLAY_REPEATS
- * (default 3) times; the fastest run is reported, with wall-clock and CPU-time rates. Heap used is sampled after every chunk to show memory stays flat.
+ * (default 3) times; the fastest run is reported, with wall-clock and CPU-time rates. Heap used
+ * is sampled every 16 chunks, and measured after a full GC before and after the replay, to show
+ * memory stays flat.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Kernel } from "../src/core/kernel.js";
 import { Rng } from "../src/core/rng.js";
 import { Topics } from "../src/core/topics.js";
@@ -21,6 +25,13 @@ import { MICROS_PER_DAY } from "../src/model/time.js";
 import { type BenchContext, machineInfo, round } from "./harness.js";
 
 const PER_PARTITION = 1_000_000;
+
+/** A full GC (via --expose-gc set at run time), to measure what a replay leaves on the heap. */
+function fullGc(): void {
+  if (globalThis.gc === undefined) setFlagsFromString("--expose-gc");
+  const gc = (globalThis.gc ?? runInNewContext("gc")) as () => void;
+  gc();
+}
 
 export async function generate(
   catalog: DataCatalog,
@@ -91,7 +102,8 @@ export async function run(ctx: BenchContext): Promise<void> {
     let bestRate = 0;
     const repeats = Number(process.env.BOTV6_BENCH_REPLAY_REPEATS ?? 3);
     for (let rep = 0; rep < repeats; rep++) {
-      globalThis.gc?.();
+      fullGc();
+      const heapAfterGcBefore = process.memoryUsage().heapUsed;
       const kernel = new Kernel({ traderId: "BENCH", mode: "backtest", seed: 1 });
       let received = 0;
       let checksum = 0;
@@ -123,6 +135,8 @@ export async function run(ctx: BenchContext): Promise<void> {
       }
       const sec = Number(process.hrtime.bigint() - t0) / 1e9;
       const cu = process.cpuUsage(c0);
+      fullGc();
+      const heapAfterGcAfter = process.memoryUsage().heapUsed;
       const cpuSec = (cu.user + cu.system) / 1e6;
       if (received !== n || n !== events)
         throw new Error(`replayed ${n}, received ${received}, expected ${events}`);
@@ -148,6 +162,9 @@ export async function run(ctx: BenchContext): Promise<void> {
         peakRssDuringReplayMB: mb(peakRss),
         // Process lifetime high-water mark (includes generating the catalog).
         maxRssProcessMB: mb(process.resourceUsage().maxRSS * 1024),
+        // Heap used after a full GC before and after the replay: what the replay retains.
+        heapAfterFullGcBeforeMB: mb(heapAfterGcBefore),
+        heapAfterFullGcAfterMB: mb(heapAfterGcAfter),
         checksum,
         // V8 young-generation limit in effect (NODE_OPTIONS=--max-semi-space-size=64 helps).
         nodeOptions: process.env.NODE_OPTIONS ?? "",

@@ -130,6 +130,85 @@ describe("botv6 data bars", () => {
     );
   });
 
+  it("--price bid|ask|mid: bars from the quotes of a bookTicker capture (values computed independently)", async () => {
+    const capture = fileURLToPath(new URL("orderbook/hftbacktest_binance-usdm_btcusdt_20240808.gz", DATA));
+    const mid = await cli("data", "bars", capture, "--interval", "1m", "--price", "mid");
+    expect(mid.code).toBe(0);
+    expect(mid.out.trimEnd().split("\n")).toEqual([
+      "time,open,high,low,close,volume",
+      "2024-08-08T23:54:00.000000Z,61800.250,61839.750,61800.050,61807.750,29399.6845",
+      "2024-08-08T23:55:00.000000Z,61807.750,61839.850,61760.350,61760.350,41684.7105",
+      "2024-08-08T23:56:00.000000Z,61760.350,61760.350,61700.050,61701.250,40147.2385",
+      "2024-08-08T23:57:00.000000Z,61701.250,61719.050,61620.150,61628.150,59480.1135",
+      "2024-08-08T23:58:00.000000Z,61628.150,61721.550,61590.350,61694.450,63812.2320",
+      "2024-08-08T23:59:00.000000Z,61694.450,61725.500,61646.450,61659.750,42718.8500",
+      "2024-08-09T00:00:00.000000Z,61659.750,61659.750,61659.750,61659.750,1.2335",
+    ]);
+    expect(mid.err).toContain("27865 records that are not quotes were not aggregated");
+    const ask = await cli("data", "bars", capture, "--interval", "5m", "--price", "ASK", "--json");
+    expect(JSON.parse(ask.out)[0]).toEqual({
+      time: "2024-08-08T23:50:00.000000Z",
+      open: "61800.30",
+      high: "61839.80",
+      low: "61800.10",
+      close: "61807.80",
+      volume: "24697.430",
+    }); // the capture starts at 23:54:16: the first 5m bar holds the same quotes as the 23:54 1m bar
+    const bid = await cli("data", "bars", capture, "--ticks", "1000", "--price", "bid");
+    expect(bid.out.trimEnd().split("\n")).toHaveLength(1 + 67);
+  });
+
+  it("--price on other quote sources: Tardis quotes CSV, multi-product Coinbase tickers", async () => {
+    const tardis = fileURLToPath(new URL("orderbook/tardis_samples/huobi-dm-swap_quotes_BTC-USD.csv", DATA));
+    const t = await cli("data", "bars", tardis, "--interval", "1s", "--price", "bid");
+    expect(t.code).toBe(0);
+    expect(t.out.trimEnd().split("\n").length).toBeGreaterThan(1);
+    const cb = fileURLToPath(new URL("ws_captures/cryptofeed_coinbase-pro_2021-04-17.ws.txt", DATA));
+    const all = await cli("data", "bars", cb, "--interval", "1m", "--price", "mid");
+    expect(all.code).toBe(1);
+    expect(all.err).toMatch(
+      /BARS_SEVERAL_INSTRUMENTS\]: .*quote #2 is of SKL-GBP.COINBASE, earlier quotes of/,
+    );
+    // Coinbase `ticker` carries no sizes (quote sizes 0): the bars' volume is 0.
+    const one = await cli(
+      "data",
+      "bars",
+      cb,
+      "--interval",
+      "1m",
+      "--price",
+      "mid",
+      "--instrument",
+      "BAND-GBP.COINBASE",
+    );
+    expect(one.code).toBe(0);
+    expect(
+      one.out
+        .trimEnd()
+        .split("\n")
+        .slice(1)
+        .every((l) => l.endsWith(",0.0")),
+    ).toBe(true);
+  });
+
+  it("--price: exit 2 for an unknown price type, exit 1 for a file without quotes", async () => {
+    for (const p of ["foo", "mark", "last2"]) {
+      const r = await cli("data", "bars", TRADES, "--interval", "1m", "--price", p);
+      expect(r.code, p).toBe(2);
+      expect(r.err).toContain(
+        `--price "${p}": unknown price type; choose last (trades), bid, ask or mid (quotes)`,
+      );
+    }
+    const r = await cli("data", "bars", TRADES, "--interval", "1m", "--price", "mid");
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toContain(
+      `error [BARS_NO_QUOTES]: ${TRADES}: no quotes (12477 other records); --price mid aggregates quotes`,
+    );
+    const last = await cli("data", "bars", TRADES, "--interval", "5m", "--price", "last");
+    expect(last.out.trimEnd().split("\n")).toHaveLength(1 + 712);
+  });
+
   it("runs as a real subprocess (bin/botv6.js)", () => {
     const out = execFileSync("node", ["bin/botv6.js", "data", "bars", TRADES, "--interval", "5m"], {
       cwd: REPO,

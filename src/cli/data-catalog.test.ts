@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,14 +102,76 @@ describe("botv6 data import / list", () => {
     const noCatalog = await cli("data", "list");
     expect(noCatalog.code).toBe(2);
     // Bad data anywhere fails the whole import before anything is written.
-    const depth = fileURLToPath(
-      new URL("orderbook/tardis_samples/binance-futures_book_snapshot_5_BTCUSDT.csv", DATA),
+    const badCsv = join(root, "bad-trades.csv");
+    writeFileSync(
+      badCsv,
+      "ts_ms,trade_id,price,qty,side\n1723161256322,1,61800.30,0.006,buy\n1723161256323,2,abc,0.006,buy\n",
     );
     const partial = join(root, "partial");
-    const bad = await cli("data", "import", XRP, depth, "--catalog", partial);
+    const bad = await cli(
+      "data",
+      "import",
+      XRP,
+      badCsv,
+      "--catalog",
+      partial,
+      "--instrument",
+      "XRPETH.BINANCE",
+    );
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain(`${depth}:2: the catalog does not store OrderBookDepth yet`);
-    expect(bad.err).toContain("nothing was imported");
+    expect(bad.err).toContain(`${badCsv}:3: "abc" is not an exact decimal`);
     expect(existsSync(partial)).toBe(false);
+    // A record the catalog cannot store (a funding rate that is not a plain decimal) likewise.
+    const badMark = join(root, "bad-mark.json");
+    writeFileSync(
+      badMark,
+      JSON.stringify({ e: "markPriceUpdate", E: 1562305380000, s: "BTCUSDT", p: "1.5", r: "1e-5" }),
+    );
+    const bm = await cli("data", "import", XRP, badMark, "--catalog", partial);
+    expect(bm.code).toBe(1);
+    expect(bm.err).toContain(
+      `${badMark}:1: BTCUSDT-PERP.BINANCE mark price at 1562305380000000: funding rate "1e-5" is not a plain decimal; nothing was imported`,
+    );
+    expect(existsSync(partial)).toBe(false);
+  });
+
+  it("imports depth snapshots and mark prices, lists them, and imports them idempotently", async () => {
+    const root = tempDir();
+    const cat = join(root, "c");
+    const snap = fileURLToPath(
+      new URL("orderbook/tardis_samples/binance-futures_book_snapshot_5_BTCUSDT.csv", DATA),
+    );
+    const mark = fileURLToPath(
+      new URL(
+        "exchange_messages/nautilus_adapter_fixtures/binance/futures/market_data_json/mark_price_stream.json",
+        DATA,
+      ),
+    );
+    const first = await cli("data", "import", snap, mark, "--catalog", cat, "--no-progress");
+    expect(first.code).toBe(0);
+    expect(first.out).toContain(`${snap}: 10 records, 10 added, 0 already in the catalog, 1 partition(s)`);
+    expect(first.out).toContain(`${mark}: 1 records, 1 added, 0 already in the catalog, 1 partition(s)`);
+    const again = await cli("data", "import", snap, mark, "--catalog", cat, "--no-progress");
+    expect(again.out).toContain("total: 11 records, 0 added, 11 already in the catalog");
+    const list = await cli("data", "list", "--catalog", cat, "--json");
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.out)).toEqual([
+      expect.objectContaining({
+        instrument: "BTCUSDT-PERP.BINANCE",
+        type: "mark",
+        start: "2019-07-05T05:43:00.000000Z",
+        rows: 1,
+        records: 1,
+      }),
+      expect.objectContaining({
+        instrument: "BTCUSDT.BINANCE-FUTURES",
+        type: "depth",
+        start: "2020-09-01T00:00:03.696000Z",
+        rows: 100,
+        records: 10,
+      }),
+    ]);
+    const text = await cli("data", "list", "--catalog", cat);
+    expect(text.out).toMatch(/BTCUSDT\.BINANCE-FUTURES\s+depth\s+2020-09-01T00:00:03\.696000Z/);
   });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { DOC_ASKS, DOC_BIDS, DOC_CHECKSUM, krakenV2BookMessage } from "../data/book/test-support.js";
 import { runCli } from "./main.js";
 
 const run = promisify(execFile);
@@ -211,5 +212,27 @@ describe("botv6 data verify (subprocess)", () => {
     const rows = parseJson((err as { stdout: string }).stdout);
     expect(rows.reduce((a, x) => a + x.checksum.failed, 0)).toBe(1);
     expect((err as { stderr: string }).stderr).toMatch(/resync needed: BTC-USD-220527\.OKX at .*: checksum/);
+  });
+  it("Kraken v2: checks the book checksums of a v2 capture (Kraken's documented example)", async () => {
+    // No live v2 book capture exists in ../shared/data: Kraken's documented example snapshot.
+    const snap = krakenV2BookMessage("snapshot", DOC_ASKS, DOC_BIDS, DOC_CHECKSUM);
+    const good = join(tmp, "kraken-v2.jsonl");
+    writeFileSync(good, `${snap}\n`);
+    const ok = await cli(["data", "verify", good, "--json"]);
+    expect(ok.code).toBe(0);
+    expect(parseJson(ok.out)).toEqual([
+      expect.objectContaining({
+        instrument: "BTC/USD.KRAKEN",
+        checksum: { passed: 1, failed: 0 },
+        bestBid: "45283.5",
+        bestAsk: "45285.2",
+      }),
+    ]);
+    const bad = join(tmp, "kraken-v2-bad.jsonl");
+    writeFileSync(bad, `${snap.replace('"qty":1.54571953', '"qty":1.54571954')}\n`);
+    const ko = await cli(["data", "verify", bad]);
+    expect(ko.code).toBe(1);
+    expect(ko.out).toMatch(/BTC\/USD\.KRAKEN\s+1\s+0\s+0\/1/);
+    expect(ko.err + ko.out).toMatch(/resync needed: BTC\/USD\.KRAKEN at .*kraken-v2-bad\.jsonl:1: checksum/);
   });
 });

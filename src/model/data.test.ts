@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { AggregationSource, Bar, BarAggregation, BarSpecification, BarType } from "./data.js";
-import { PriceType } from "./enums.js";
+import {
+  ACTION_CLEAR,
+  ACTION_UPDATE,
+  AggregationSource,
+  Bar,
+  BarAggregation,
+  BarSpecification,
+  BarType,
+  BookDeltaColumns,
+  BookFlags,
+  OrderBookDeltas,
+} from "./data.js";
+import { BookAction, BookSide, PriceType } from "./enums.js";
 import { InstrumentId } from "./identifiers.js";
 import { Price, Quantity } from "./values.js";
 
@@ -37,5 +48,53 @@ describe("bar types", () => {
     );
     const ok = new Bar(bt, p("1"), p("2"), p("0.5"), p("1.5"), Quantity.parse("3"), 0, 60, 60);
     expect(ok.high.toString()).toBe("2");
+  });
+});
+
+describe("columnar OrderBookDeltas", () => {
+  const id = InstrumentId.of("BTCUSDT", "TEST");
+  const u8 = (...v: number[]) => Uint8Array.from(v);
+  const f64 = (...v: number[]) => Float64Array.from(v);
+
+  it("materialises its levels lazily, once, at the columns' precisions", () => {
+    // entries 0 and 3 belong to other batches sharing the arrays
+    const c = new BookDeltaColumns(
+      2,
+      u8(9, 0, 1, 9),
+      u8(9, ACTION_UPDATE, ACTION_CLEAR, 9),
+      u8(9, 0, BookFlags.Last, 9),
+      f64(9, 6165970, 0, 9),
+      f64(9, 1500, 0, 9),
+      2,
+      3,
+      1,
+    );
+    const d = OrderBookDeltas.fromColumns(id, c, false, 7, 8, 6, 100, 101);
+    expect(d.length).toBe(2);
+    const list = d.deltas;
+    expect(d.deltas).toBe(list);
+    expect(
+      list.map((x) => [x.action, x.order?.side, `${x.order?.price}`, `${x.order?.size}`, x.flags]),
+    ).toEqual([
+      [BookAction.Update, BookSide.Bid, "61659.70", "1.500", 0],
+      [BookAction.Clear, undefined, "undefined", "undefined", BookFlags.Last],
+    ]);
+    expect(list.map((x) => [x.sequence, x.tsEvent, x.tsInit, x.instrumentId])).toEqual([
+      [8, 100, 101, id],
+      [8, 100, 101, id],
+    ]);
+    // the object form is unchanged: deltas as given, no columns
+    const o = new OrderBookDeltas(id, list, false, 7, 8, 6, 100, 101);
+    expect([o.columns, o.deltas, o.length]).toEqual([null, list, 2]);
+    // both forms serialise the same way, with the deltas (as before columnar batches)
+    expect(JSON.stringify(d)).toBe(JSON.stringify(o));
+    expect(JSON.parse(JSON.stringify(d)).deltas[0].order.price).toBe("61659.70");
+  });
+
+  it("rejects columns shorter than offset + count and bad precisions", () => {
+    const a = () => u8(0, 0);
+    expect(() => new BookDeltaColumns(2, a(), a(), a(), f64(1, 2), f64(1), 0, 0)).toThrow(/fewer than/);
+    expect(() => new BookDeltaColumns(1, a(), a(), a(), f64(1, 2), f64(1, 2), 0, 0, 1.5)).toThrow(/offset/);
+    expect(() => new BookDeltaColumns(1, a(), a(), a(), f64(1, 2), f64(1, 2), 13, 0)).toThrow(/precision/);
   });
 });

@@ -3,8 +3,9 @@
  * this system created the object), both in integer microseconds.
  */
 
-import { type AggressorSide, type BookAction, type BookSide, PriceType } from "./enums.js";
+import { type AggressorSide, BookAction, BookSide, PriceType } from "./enums.js";
 import { BotV6Error } from "./errors.js";
+import { checkPrecision } from "./fixed.js";
 import { InstrumentId } from "./identifiers.js";
 import {
   MICROS_PER_DAY,
@@ -14,7 +15,7 @@ import {
   MICROS_PER_SECOND,
   type UnixMicros,
 } from "./time.js";
-import type { Price, Quantity } from "./values.js";
+import { Price, Quantity } from "./values.js";
 
 export class TradeTick {
   constructor(
@@ -87,14 +88,89 @@ export class OrderBookDelta {
   ) {}
 }
 
+/** Side codes of {@link BookDeltaColumns.sides}: 0 = bid, 1 = ask (as `OrderBook`'s BID/ASK). */
+export const SIDE_CODES: readonly BookSide[] = [BookSide.Bid, BookSide.Ask];
+/** Action codes of {@link BookDeltaColumns.actions}: 0 ADD, 1 UPDATE, 2 DELETE, 3 CLEAR. */
+export const ACTION_CODES: readonly BookAction[] = [
+  BookAction.Add,
+  BookAction.Update,
+  BookAction.Delete,
+  BookAction.Clear,
+];
+export const ACTION_ADD = 0;
+export const ACTION_UPDATE = 1;
+export const ACTION_DELETE = 2;
+export const ACTION_CLEAR = 3;
+
+/**
+ * The levels of one {@link OrderBookDeltas} as columns: the compact form parsers and
+ * decoders fill directly and order books consume without creating a `Price`, `Quantity`,
+ * `BookOrder` and `OrderBookDelta` per level.
+ *
+ * Level `i` (0 <= i < count) is stored at index `offset + i` of every array: side `sides` (0 bid,
+ * 1 ask), action `actions` ({@link ACTION_CODES}), price `prices / 10^pricePrecision`, size
+ * `sizes / 10^sizePrecision` (raw fixed-point integers, exact in a double), flags `flags`
+ * ({@link BookFlags}). Every level has order id 0 (L2) and the batch's sequence, `tsEvent` and
+ * `tsInit`. A CLEAR level has price and size 0. Parsers store many batches in one set of shared
+ * arrays (each batch its own range), so the arrays are read-only once a batch is built.
+ */
+export class BookDeltaColumns {
+  constructor(
+    readonly count: number,
+    readonly sides: Uint8Array,
+    readonly actions: Uint8Array,
+    readonly flags: Uint8Array,
+    readonly prices: Float64Array,
+    readonly sizes: Float64Array,
+    readonly pricePrecision: number,
+    readonly sizePrecision: number,
+    readonly offset: number = 0,
+  ) {
+    checkPrecision(pricePrecision, "price precision");
+    checkPrecision(sizePrecision, "size precision");
+    const end = offset + count;
+    if (
+      !Number.isInteger(count) ||
+      !Number.isInteger(offset) ||
+      count < 0 ||
+      offset < 0 ||
+      sides.length < end ||
+      actions.length < end ||
+      flags.length < end ||
+      prices.length < end ||
+      sizes.length < end
+    ) {
+      throw new BotV6Error(
+        "BOOK_COLUMNS_INVALID",
+        `book delta columns hold fewer than offset ${offset} + count ${count} entries`,
+        { count, offset },
+      );
+    }
+  }
+}
+
+const EMPTY_DELTAS: OrderBookDelta[] = [];
+
 /**
  * A batch of deltas from one venue message, applied atomically. `firstSequence` and
  * `sequence` carry the venue's own numbering (e.g. Binance `U`/`u`, `pu` in `prevSequence`).
+ *
+ * Two equivalent representations: a list of {@link OrderBookDelta} objects (the constructor),
+ * or {@link BookDeltaColumns} ({@link OrderBookDeltas.fromColumns}), whose `deltas` are then
+ * created on first access (and cached). Hot consumers check `columns` first; everything else
+ * reads `deltas` and cannot tell the two apart.
  */
 export class OrderBookDeltas {
+  /** Object form, or null for a columnar batch. */
+  private readonly objects: OrderBookDelta[] | null;
+  /** Columnar form, or null for a batch built from objects. */
+  readonly columns: BookDeltaColumns | null;
+  /** Materialised `deltas` of a columnar batch (not enumerable: equality looks at `columns`). */
+  #materialised: OrderBookDelta[] | null = null;
+
   constructor(
     readonly instrumentId: InstrumentId,
-    readonly deltas: OrderBookDelta[],
+    deltas: OrderBookDelta[],
     readonly isSnapshot: boolean,
     readonly firstSequence: number,
     readonly sequence: number,
@@ -103,7 +179,110 @@ export class OrderBookDeltas {
     readonly tsInit: UnixMicros,
     /** The venue's checksum of the resulting book, when it sends one (OKX, Kraken). */
     readonly checksum: number | null = null,
-  ) {}
+    columns: BookDeltaColumns | null = null,
+  ) {
+    this.objects = columns === null ? deltas : null;
+    this.columns = columns;
+  }
+
+  /**
+   * A batch held as columns. Each level carries `sequence` (the batch's), order id 0, and the
+   * batch's timestamps.
+   */
+  static fromColumns(
+    instrumentId: InstrumentId,
+    columns: BookDeltaColumns,
+    isSnapshot: boolean,
+    firstSequence: number,
+    sequence: number,
+    prevSequence: number,
+    tsEvent: UnixMicros,
+    tsInit: UnixMicros,
+    checksum: number | null = null,
+  ): OrderBookDeltas {
+    return new OrderBookDeltas(
+      instrumentId,
+      EMPTY_DELTAS,
+      isSnapshot,
+      firstSequence,
+      sequence,
+      prevSequence,
+      tsEvent,
+      tsInit,
+      checksum,
+      columns,
+    );
+  }
+
+  /** The deltas as objects (created from the columns on first access for a columnar batch). */
+  get deltas(): OrderBookDelta[] {
+    if (this.objects !== null) return this.objects;
+    if (this.#materialised === null) this.#materialised = this.materialise(this.columns as BookDeltaColumns);
+    return this.#materialised;
+  }
+
+  /**
+   * JSON form as before columnar batches existed (and the same for both forms): the deltas as
+   * objects, never the storage fields.
+   */
+  toJSON(): Record<string, unknown> {
+    return {
+      instrumentId: this.instrumentId,
+      deltas: this.deltas,
+      isSnapshot: this.isSnapshot,
+      firstSequence: this.firstSequence,
+      sequence: this.sequence,
+      prevSequence: this.prevSequence,
+      tsEvent: this.tsEvent,
+      tsInit: this.tsInit,
+      checksum: this.checksum,
+    };
+  }
+
+  /** Number of deltas, without materialising a columnar batch. */
+  get length(): number {
+    return this.objects !== null ? this.objects.length : (this.columns as BookDeltaColumns).count;
+  }
+
+  private materialise(c: BookDeltaColumns): OrderBookDelta[] {
+    const n = c.count;
+    const out: OrderBookDelta[] = new Array(n);
+    const pp = c.pricePrecision;
+    const sp = c.sizePrecision;
+    const o = c.offset;
+    // Consecutive levels often share a size (or price): reuse the immutable value objects.
+    let lastPrice: Price | null = null;
+    let lastSize: Quantity | null = null;
+    for (let i = 0; i < n; i++) {
+      const action = ACTION_CODES[c.actions[o + i]];
+      const side = SIDE_CODES[c.sides[o + i]];
+      if (action === undefined || (side === undefined && action !== BookAction.Clear)) {
+        throw new BotV6Error(
+          "BOOK_COLUMNS_INVALID",
+          `columnar level ${i}: action code ${c.actions[o + i]} / side code ${c.sides[o + i]} out of range`,
+          { index: i },
+        );
+      }
+      let order: BookOrder | null = null;
+      if (action !== BookAction.Clear) {
+        const pr = c.prices[o + i];
+        const sr = c.sizes[o + i];
+        if (lastPrice === null || lastPrice.raw !== pr) lastPrice = Price.fromRaw(pr, pp);
+        if (lastSize === null || lastSize.raw !== sr) lastSize = Quantity.fromRaw(sr, sp);
+        order = new BookOrder(side, lastPrice, lastSize, 0);
+      }
+      out[i] = new OrderBookDelta(
+        this.instrumentId,
+        action,
+        order,
+        c.flags[o + i],
+        this.sequence,
+        this.tsEvent,
+        this.tsInit,
+      );
+    }
+    return out;
+  }
 }
 
 /** One aggregated level of a depth snapshot. */

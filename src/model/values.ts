@@ -21,10 +21,12 @@ import {
 } from "./fixed.js";
 
 abstract class FixedPoint {
+  // `declare`: assigned in the constructor only, without a class-field initializer (which
+  // would define each field twice and makes construction about twice as slow on V8).
   /** The integer value, scaled by `10^precision`. Always a safe integer. */
-  readonly raw: number;
+  declare readonly raw: number;
   /** Number of decimal places. */
-  readonly precision: number;
+  declare readonly precision: number;
 
   protected constructor(raw: number, precision: number) {
     this.raw = raw;
@@ -98,6 +100,15 @@ export class Price extends FixedPoint {
   }
 
   /**
+   * Construction without checks, for decoders that have already validated `raw` (a safe
+   * integer) and `precision` (an integer in 0..MAX_PRECISION), e.g. a scanner that read at most
+   * 15 digits. Anything else must use {@link Price.fromRaw}.
+   */
+  static fromRawUnchecked(raw: number, precision: number): Price {
+    return new Price(raw, precision);
+  }
+
+  /**
    * Parses a decimal string. With `precision`, the value is brought to it exactly (extra
    * non-zero digits throw unless `mode` is given); without, the precision is as written.
    */
@@ -155,6 +166,15 @@ export class Quantity extends FixedPoint {
     checkPrecision(precision, "quantity precision");
     checkRaw(raw, "Quantity.fromRaw");
     if (raw < 0) throw negativeQuantity(formatRaw(raw, precision));
+    return new Quantity(raw, precision);
+  }
+
+  /**
+   * Construction without checks, for decoders that have already validated `raw` (a
+   * non-negative safe integer) and `precision` (an integer in 0..MAX_PRECISION). Anything else
+   * must use {@link Quantity.fromRaw}.
+   */
+  static fromRawUnchecked(raw: number, precision: number): Quantity {
     return new Quantity(raw, precision);
   }
 

@@ -1,6 +1,7 @@
 /**
- * Streaming bar aggregation from trades: one trade in, zero or more bars out, O(1) per trade
- * (time bars spanning a gap emit one empty bar per skipped interval).
+ * Streaming bar aggregation from trades (price type LAST) or quotes (BID, ASK, MID): one tick
+ * in, zero or more bars out, O(1) per tick (time bars spanning a gap emit one empty bar per
+ * skipped interval).
  *
  * Conventions (see docs/bars.md):
  * - **Time bars** are aligned to UTC ({@link TimeGrid}). A bar covers `[open, close)`; a trade at
@@ -19,9 +20,15 @@
  *   seen so far, the running state is rescaled up (exactly) to the finer precision.
  * - Trades must arrive in non-decreasing `tsEvent` order; an earlier trade throws
  *   `BAR_TRADE_OUT_OF_ORDER` and changes nothing.
+ * - **Bars from quotes** (option `source: "quotes"`, price type BID, ASK or MID): each quote is
+ *   one tick at the bid price with the bid size, the ask price with the ask size, or the mid
+ *   price `(bid + ask) / 2` with the mid size `(bid size + ask size) / 2` (exact, one more
+ *   decimal than the quote). A quote bar's `volume` is the sum of those sizes over the bar's
+ *   quotes — the size quoted at each update, not traded volume. Quotes go to `handleQuote`,
+ *   trades to `handleTrade`; feeding the other kind throws `BAR_SOURCE_MISMATCH`.
  */
-import { Bar, BarAggregation, type BarType, type TradeTick } from "../../model/data.js";
-import { PriceType } from "../../model/enums.js";
+import { Bar, BarAggregation, type BarType, type QuoteTick, TradeTick } from "../../model/data.js";
+import { AggressorSide, PriceType } from "../../model/enums.js";
 import { BotV6Error } from "../../model/errors.js";
 import { checkRaw, MAX_PRECISION, parseDecimal, pow10, pow10n } from "../../model/fixed.js";
 import { microsToIso, type UnixMicros } from "../../model/time.js";
@@ -40,6 +47,34 @@ export interface BarAggregatorOptions {
    * `barType.spec.step` (e.g. `"0.5"` ETH of notional).
    */
   threshold?: string;
+  /**
+   * What the bars are built from: `trades` (default; price type LAST) or `quotes` (price type
+   * BID, ASK or MID, fed through {@link BarAggregator.handleQuote}).
+   */
+  source?: BarSource;
+}
+
+export type BarSource = "trades" | "quotes";
+
+const QUOTE_PRICE_TYPES: readonly PriceType[] = [PriceType.Bid, PriceType.Ask, PriceType.Mid];
+
+/** The price and size a quote contributes to a bar of `priceType` (BID, ASK or MID). */
+export function quotePriceSize(q: QuoteTick, priceType: PriceType): { price: Price; size: Quantity } {
+  if (priceType === PriceType.Bid) return { price: q.bidPrice, size: q.bidSize };
+  if (priceType === PriceType.Ask) return { price: q.askPrice, size: q.askSize };
+  // MID: exact half-sums at one more decimal than the finer side.
+  const pp = Math.max(q.bidPrice.precision, q.askPrice.precision);
+  const sp = Math.max(q.bidSize.precision, q.askSize.precision);
+  const at = (raw: number, from: number, to: number) => raw * pow10(to - from);
+  const price = checkRaw(
+    (at(q.bidPrice.raw, q.bidPrice.precision, pp) + at(q.askPrice.raw, q.askPrice.precision, pp)) * 5,
+    "mid price",
+  );
+  const size = checkRaw(
+    (at(q.bidSize.raw, q.bidSize.precision, sp) + at(q.askSize.raw, q.askSize.precision, sp)) * 5,
+    "mid size",
+  );
+  return { price: Price.fromRaw(price, pp + 1), size: Quantity.fromRaw(size, sp + 1) };
 }
 
 /** Common state: the bar being built, at exact integer precision. */
@@ -62,21 +97,80 @@ export abstract class BarAggregator {
   protected hasClose = false;
   /** Bars emitted so far. */
   emitted = 0;
+  /** What the bars are built from (see {@link BarAggregatorOptions.source}). */
+  readonly source: BarSource;
+  /** `source === "quotes"` (checked on every tick). */
+  private readonly fromQuotes: boolean;
+  /** The quote being fed through `handleTrade` by {@link handleQuote} (quote bars only). */
+  private quoteTick: TradeTick | null = null;
 
-  constructor(barType: BarType, onBar: BarHandler) {
-    if (barType.spec.priceType !== PriceType.Last) {
+  constructor(barType: BarType, onBar: BarHandler, options: BarAggregatorOptions = {}) {
+    const source = options.source ?? "trades";
+    const pt = barType.spec.priceType;
+    if (source === "trades" && pt !== PriceType.Last) {
       throw new BarAggregationError(
         "BAR_PRICE_TYPE_UNSUPPORTED",
-        `${barType}: bars are aggregated from trades, so the price type must be LAST (got ${barType.spec.priceType})`,
+        `${barType}: bars aggregated from trades need the price type LAST (got ${pt}); BID, ASK and MID bars are aggregated from quotes`,
         { barType: barType.toString() },
       );
     }
+    if (source === "quotes" && !QUOTE_PRICE_TYPES.includes(pt)) {
+      throw new BarAggregationError(
+        "BAR_PRICE_TYPE_UNSUPPORTED",
+        `${barType}: bars aggregated from quotes need the price type BID, ASK or MID (got ${pt})`,
+        { barType: barType.toString() },
+      );
+    }
+    if (source !== "trades" && source !== "quotes") {
+      throw new BarAggregationError("BAR_SOURCE_INVALID", `${barType}: unknown bar source "${source}"`, {
+        source,
+      });
+    }
     this.barType = barType;
     this.onBar = onBar;
+    this.source = source;
+    this.fromQuotes = source === "quotes";
   }
 
   /** Feeds one trade; may emit bars through the handler before returning. */
   abstract handleTrade(trade: TradeTick): void;
+
+  /**
+   * Feeds one quote (bars of price type BID, ASK or MID, `source: "quotes"`): the quote is one
+   * tick at its bid, ask or mid price and size. May emit bars before returning.
+   */
+  handleQuote(quote: QuoteTick): void {
+    if (!this.fromQuotes) {
+      throw new BarAggregationError(
+        "BAR_SOURCE_MISMATCH",
+        `${this.barType}: these bars are aggregated from trades, not quotes`,
+        { barType: this.barType.toString() },
+      );
+    }
+    if (quote.tsEvent < this.tsLast) {
+      throw new BarAggregationError(
+        "BAR_QUOTE_OUT_OF_ORDER",
+        `quote of ${quote.instrumentId} at ${microsToIso(quote.tsEvent)} is earlier than the previous quote at ${microsToIso(this.tsLast)}; bar aggregation needs quotes in time order`,
+        { tsEvent: quote.tsEvent, previous: this.tsLast },
+      );
+    }
+    const { price, size } = quotePriceSize(quote, this.barType.spec.priceType);
+    const tick = new TradeTick(
+      quote.instrumentId,
+      price,
+      size,
+      AggressorSide.NoAggressor,
+      "",
+      quote.tsEvent,
+      quote.tsInit,
+    );
+    this.quoteTick = tick;
+    try {
+      this.handleTrade(tick);
+    } finally {
+      this.quoteTick = null;
+    }
+  }
 
   /** Emits the bar in progress, if it has trades (end of a stream). */
   abstract flush(): void;
@@ -87,6 +181,13 @@ export abstract class BarAggregator {
   }
 
   protected checkOrder(trade: TradeTick): void {
+    if (this.fromQuotes && trade !== this.quoteTick) {
+      throw new BarAggregationError(
+        "BAR_SOURCE_MISMATCH",
+        `${this.barType}: these bars are aggregated from quotes (price type ${this.barType.spec.priceType}), not trades`,
+        { barType: this.barType.toString() },
+      );
+    }
     if (trade.tsEvent < this.tsLast) {
       throw new BarAggregationError(
         "BAR_TRADE_OUT_OF_ORDER",
@@ -190,7 +291,7 @@ export class TimeBarAggregator extends BarAggregator {
   private end = -1;
 
   constructor(barType: BarType, onBar: BarHandler, options: BarAggregatorOptions = {}) {
-    super(barType, onBar);
+    super(barType, onBar, options);
     this.grid = new TimeGrid(barType.spec);
     this.emitEmptyBars = options.emitEmpty ?? true;
   }
@@ -259,8 +360,8 @@ export class TimeBarAggregator extends BarAggregator {
 export class TickBarAggregator extends BarAggregator {
   private readonly ticks: number;
 
-  constructor(barType: BarType, onBar: BarHandler) {
-    super(barType, onBar);
+  constructor(barType: BarType, onBar: BarHandler, options: BarAggregatorOptions = {}) {
+    super(barType, onBar, options);
     this.ticks = barType.spec.step;
   }
 
@@ -306,7 +407,7 @@ export class VolumeBarAggregator extends BarAggregator {
   private thresholdRaw = Number.POSITIVE_INFINITY;
 
   constructor(barType: BarType, onBar: BarHandler, options: BarAggregatorOptions = {}) {
-    super(barType, onBar);
+    super(barType, onBar, options);
     this.threshold = thresholdDecimal(barType, options);
   }
 
@@ -342,7 +443,7 @@ export class ValueBarAggregator extends BarAggregator {
   private value = 0n;
 
   constructor(barType: BarType, onBar: BarHandler, options: BarAggregatorOptions = {}) {
-    super(barType, onBar);
+    super(barType, onBar, options);
     const t = thresholdDecimal(barType, options);
     this.thresholdBig = BigInt(t.raw) * pow10n(VALUE_SCALE - t.scale);
   }
@@ -367,7 +468,10 @@ export class ValueBarAggregator extends BarAggregator {
   }
 }
 
-/** The aggregator for a bar type (time, tick, volume or value bars of LAST prices). */
+/**
+ * The aggregator for a bar type: time, tick, volume or value bars of LAST prices from trades,
+ * or (with `source: "quotes"`) of BID, ASK or MID prices from quotes.
+ */
 export function createBarAggregator(
   barType: BarType,
   onBar: BarHandler,
@@ -375,7 +479,7 @@ export function createBarAggregator(
 ): BarAggregator {
   switch (barType.spec.aggregation) {
     case BarAggregation.Tick:
-      return new TickBarAggregator(barType, onBar);
+      return new TickBarAggregator(barType, onBar, options);
     case BarAggregation.Volume:
       return new VolumeBarAggregator(barType, onBar, options);
     case BarAggregation.Value:

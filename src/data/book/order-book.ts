@@ -6,7 +6,13 @@
  * `Float64Array` blocks (raw integers are exact in doubles up to 2^53), best level last. Bids
  * are keyed by price, asks by -price, so one ascending ladder type serves both sides.
  */
-import type { OrderBookDeltas, OrderBookDepth } from "../../model/data.js";
+import {
+  ACTION_CLEAR,
+  ACTION_DELETE,
+  type BookDeltaColumns,
+  type OrderBookDeltas,
+  type OrderBookDepth,
+} from "../../model/data.js";
 import { BookAction, BookSide } from "../../model/enums.js";
 import { BotV6Error } from "../../model/errors.js";
 import { formatRaw, pow10 } from "../../model/fixed.js";
@@ -19,6 +25,14 @@ export const ASK = 1;
 export type SideIndex = 0 | 1;
 
 export class OrderBookError extends BotV6Error {}
+
+function badColumns(i: number, action: number, side: number): OrderBookError {
+  return new OrderBookError(
+    "BOOK_DELTA_INVALID",
+    `columnar level ${i}: action code ${action} / side code ${side} out of range`,
+    { index: i, action, side },
+  );
+}
 
 const BLOCK = 64;
 
@@ -322,6 +336,11 @@ export class OrderBook {
 
   /** Applies a venue batch (snapshot or deltas) atomically in message order. */
   applyDeltas(deltas: OrderBookDeltas): void {
+    const cols = deltas.columns;
+    if (cols !== null) {
+      this.applyColumns(cols);
+      return;
+    }
     const list = deltas.deltas;
     for (let i = 0; i < list.length; i++) {
       const d = list[i];
@@ -334,6 +353,54 @@ export class OrderBook {
         throw new OrderBookError("BOOK_DELTA_INVALID", `${d.action} delta without an order`, {});
       if (d.action === BookAction.Delete) this.applyLevel(o.side, o.price, Quantity.zero(o.size.precision));
       else this.applyLevel(o.side, o.price, o.size);
+    }
+  }
+
+  /**
+   * Applies columnar levels (see {@link BookDeltaColumns}) without creating value objects:
+   * the same result as applying the materialised deltas one by one.
+   */
+  applyColumns(c: BookDeltaColumns): void {
+    const n = c.count;
+    if (n === 0) return;
+    const pp = c.pricePrecision;
+    const sp = c.sizePrecision;
+    const sides = c.sides;
+    const actions = c.actions;
+    const prices = c.prices;
+    const sizes = c.sizes;
+    const from = c.offset;
+    const to = from + n;
+    // Validate first (nothing is applied from a bad batch); a batch of CLEARs only leaves the
+    // precisions alone, like the object path.
+    let levels = false;
+    for (let i = from; i < to; i++) {
+      const a = actions[i];
+      if (a === ACTION_CLEAR) continue;
+      if (a > ACTION_CLEAR || sides[i] > ASK) throw badColumns(i - from, a, sides[i]);
+      levels = true;
+    }
+    if (!levels) {
+      this.clear();
+      return;
+    }
+    if (pp > this.pricePrecision || sp > this.sizePrecision) {
+      this.ensurePrecision(Math.max(pp, this.pricePrecision), Math.max(sp, this.sizePrecision));
+    }
+    const pf = pp === this.pricePrecision ? 1 : pow10(this.pricePrecision - pp);
+    const sf = sp === this.sizePrecision ? 1 : pow10(this.sizePrecision - sp);
+    const bids = this.bids;
+    const asks = this.asks;
+    for (let i = from; i < to; i++) {
+      const a = actions[i];
+      if (a === ACTION_CLEAR) {
+        this.clear();
+        continue;
+      }
+      const p = prices[i] * pf;
+      const s = a === ACTION_DELETE ? 0 : sizes[i] * sf;
+      if (sides[i] === BID) bids.set(p, s);
+      else asks.set(-p, s);
     }
   }
 

@@ -9,7 +9,7 @@
  * | `bybit` | a snapshot (re)initialises the book; every delta's `u` must equal the previous `u + 1`, and `seq` must increase |
  * | `okx` | a snapshot initialises; an update's `prevSeqId` must equal the previous `seqId` (when the venue sends them); the CRC-32 checksum of the top 25 levels must match after every message |
  * | `kraken` | a snapshot initialises; after each update the book is truncated to the subscribed depth and the CRC-32 of the top 10 levels must match |
- * | `kraken-v2` | as `kraken`, truncating to the subscribed depth; the checksum is not verified (it needs the pair's precisions, which v2 book messages do not carry) |
+ * | `kraken-v2` | as `kraken`, truncating to the subscribed depth; the checksum (snapshots and updates) is computed at the pair's precisions: {@link BookSync.pairPrecision} when the instrument's are known, else found from the first checksummed message and then fixed |
  * | `coinbase`, `coinbase-advanced`, `none` | a snapshot initialises; updates apply in order (these feeds carry no per-product sequence) |
  *
  * A Binance REST snapshot that arrives while the book is in sync is not applied (the diff
@@ -22,7 +22,7 @@
 import type { OrderBookDeltas, OrderBookDepth } from "../../model/data.js";
 import type { InstrumentId } from "../../model/identifiers.js";
 import type { Feed } from "../parsers/common.js";
-import { krakenChecksum, okxChecksum } from "./checksum.js";
+import { krakenChecksum, krakenV2Checksum, krakenV2Precision, okxChecksum } from "./checksum.js";
 import { OrderBook } from "./order-book.js";
 
 export type SyncState = "awaiting-snapshot" | "syncing" | "synced";
@@ -69,6 +69,13 @@ export class BookSync {
   private snapshotId = -1;
   private depth = 0;
   private buffer: OrderBookDeltas[] = [];
+  /**
+   * Kraken v2: the pair's price/quantity precisions used for its checksum (v2 sends JSON numbers,
+   * so the decoded values do not carry them). Set it from the instrument (`instrument` channel
+   * `price_precision`/`qty_precision`); when null, the first checksummed message fixes it (the
+   * precisions at which its checksum matches, see `krakenV2Precision`).
+   */
+  pairPrecision: { price: number; size: number } | null = null;
   readonly stats: BookSyncStats = {
     applied: 0,
     snapshots: 0,
@@ -266,11 +273,19 @@ export class BookSync {
   private verifyChecksum(d: OrderBookDeltas): void {
     if (d.checksum === null) return;
     let expected: number;
+    /** Kraken v2: why no checksum could be computed (then it fails). */
+    let v2Problem: string | null = null;
     if (this.feed === "okx") expected = okxChecksum(this.book);
     else if (this.feed === "kraken") expected = krakenChecksum(this.book);
-    // kraken-v2 sends prices as JSON numbers: the checksum needs the pair's precisions from the
-    // instrument channel, which a book capture does not carry, so it is not checked here.
-    else return;
+    else if (this.feed === "kraken-v2") {
+      if (this.pairPrecision === null) this.pairPrecision = krakenV2Precision(this.book, d.checksum);
+      const pp = this.pairPrecision;
+      const sum = pp === null ? null : krakenV2Checksum(this.book, pp.price, pp.size);
+      expected = sum ?? -1;
+      if (pp === null) v2Problem = "matches the rebuilt book at no price/qty precision";
+      else if (sum === null)
+        v2Problem = `cannot match: the rebuilt book has a level finer than the pair's precision (price ${pp.price}, qty ${pp.size} decimals)`;
+    } else return;
     const got = this.feed === "okx" ? d.checksum | 0 : d.checksum >>> 0;
     if (expected === got) {
       this.stats.checksumPassed++;
@@ -279,7 +294,9 @@ export class BookSync {
     this.stats.checksumFailed++;
     this.invalidate(
       "checksum",
-      `venue checksum ${got} differs from the rebuilt book's ${expected}`,
+      v2Problem === null
+        ? `venue checksum ${got} differs from the rebuilt book's ${expected}`
+        : `venue checksum ${got} ${v2Problem}`,
       d.sequence,
     );
   }

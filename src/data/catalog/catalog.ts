@@ -2,7 +2,7 @@
  * The data catalog: normalised market data on disk, one Parquet file per
  * venue / instrument / data type / UTC day:
  *
- *   ROOT/<venue>/<symbol>/<type>/<YYYY-MM-DD>.parquet      type = trades | quotes | deltas | bars-<spec>-<source>
+ *   ROOT/<venue>/<symbol>/<type>/<YYYY-MM-DD>.parquet      type = trades | quotes | deltas | depth | mark | bars-<spec>-<source>
  *
  * Rows in a file are sorted by `ts_event` (stable: equal timestamps keep arrival order).
  * Writing merges into the existing day file and skips records already stored (same content
@@ -11,7 +11,16 @@
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Bar, BarType, type MarketData, OrderBookDeltas, QuoteTick, TradeTick } from "../../model/data.js";
+import {
+  Bar,
+  BarType,
+  type MarketData,
+  MarkPriceUpdate,
+  OrderBookDeltas,
+  OrderBookDepth,
+  QuoteTick,
+  TradeTick,
+} from "../../model/data.js";
 import { InstrumentId } from "../../model/identifiers.js";
 import { MICROS_PER_DAY, type UnixMicros } from "../../model/time.js";
 import {
@@ -30,6 +39,7 @@ import {
   type Columns,
   DATA_TYPE_RANK,
   emptyColumns,
+  fundingRateColumns,
   type RecordBatch,
   rowSpan,
 } from "./schema.js";
@@ -87,7 +97,7 @@ function streamId(k: StreamKey): string {
   return `${k.instrumentId.value}|${typeDir(k.dataType, k.barType)}`;
 }
 
-/** Deterministic stream order: instrument id, then data type rank (deltas, quotes, trades, bars), then bar type. */
+/** Deterministic stream order: instrument id, then data type rank (deltas, depth, quotes, trades, mark, bars), then bar type. */
 export function compareStreams(a: StreamKey, b: StreamKey): number {
   const ia = a.instrumentId.value;
   const ib = b.instrumentId.value;
@@ -116,9 +126,15 @@ function classify(item: MarketData): { key: StreamKey; ts: UnixMicros } {
       key: { instrumentId: item.barType.instrumentId, dataType: "bars", barType: item.barType },
       ts: item.tsEvent,
     };
+  if (item instanceof OrderBookDepth)
+    return { key: { instrumentId: item.instrumentId, dataType: "depth", barType: null }, ts: item.tsEvent };
+  if (item instanceof MarkPriceUpdate) {
+    fundingRateColumns(item); // validated here so an import fails before anything is written
+    return { key: { instrumentId: item.instrumentId, dataType: "mark", barType: null }, ts: item.tsEvent };
+  }
   throw new CatalogError(
     "CATALOG_TYPE_UNSUPPORTED",
-    `the catalog does not store ${(item as object).constructor?.name ?? typeof item} yet (stores trades, quotes, book deltas, bars)`,
+    `the catalog does not store ${(item as object).constructor?.name ?? typeof item} (stores trades, quotes, book deltas, depth snapshots, mark prices, bars)`,
     {},
   );
 }

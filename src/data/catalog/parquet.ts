@@ -11,6 +11,7 @@ import {
   type FileMetaData,
   parquetMetadataAsync,
   parquetScan,
+  snappyUncompress,
 } from "hyparquet";
 import { parquetHeader } from "hyparquet/src/column.js";
 import type { SchemaElement } from "hyparquet-writer";
@@ -249,6 +250,181 @@ class NumericChunkReader {
   }
 }
 
+/**
+ * Decodes a dictionary-encoded string column chunk (BYTE_ARRAY, PLAIN dictionary page, v2 data
+ * pages with RLE_DICTIONARY indices, uncompressed or Snappy) into `out`, reusing `out` and the
+ * reader's buffers: nothing per row group is left for the garbage collector to promote. Null
+ * when the chunk is laid out otherwise (the caller then uses the general decoder).
+ */
+class StringChunkReader {
+  private raw = new Uint8Array(1 << 16);
+  private plain = new Uint8Array(1 << 16);
+  private readonly header = new Uint8Array(512);
+  private readonly headerView = new DataView(this.header.buffer);
+
+  constructor(private readonly file: FileSlices) {}
+
+  static qualifies(meta: ColumnMetaData): boolean {
+    return (
+      meta.type === "BYTE_ARRAY" &&
+      (meta.codec === "UNCOMPRESSED" || meta.codec === "SNAPPY") &&
+      meta.dictionary_page_offset !== undefined &&
+      meta.encodings.every(
+        (e) => e === "PLAIN" || e === "RLE" || e === "RLE_DICTIONARY" || e === "PLAIN_DICTIONARY",
+      )
+    );
+  }
+
+  private page(pos: number, end: number): { h: ReturnType<typeof parquetHeader>; at: number } {
+    const hlen = Math.min(this.header.length, end - pos);
+    this.file.readInto(this.header.subarray(0, hlen), pos);
+    const reader = { view: this.headerView, offset: 0 };
+    const h = parquetHeader(reader);
+    return { h, at: pos + reader.offset };
+  }
+
+  /** File bytes [pos, pos + len), Snappy-decompressed to `size` bytes when `snappy`. */
+  private bytes(pos: number, len: number, snappy: boolean, size: number): Uint8Array | null {
+    if (len < 0 || size < 0) return null;
+    if (this.raw.length < len) this.raw = new Uint8Array(len * 2);
+    const raw = this.raw.subarray(0, len);
+    this.file.readInto(raw, pos);
+    if (!snappy) return raw;
+    if (this.plain.length < size) this.plain = new Uint8Array(size * 2);
+    const out = this.plain.subarray(0, size);
+    snappyUncompress(raw, out);
+    return out;
+  }
+
+  read(meta: ColumnMetaData, rows: number, out: string[]): string[] | null {
+    const snappy = meta.codec === "SNAPPY";
+    let pos = Number(meta.dictionary_page_offset);
+    const end = pos + Number(meta.total_compressed_size);
+    const dp = this.page(pos, end);
+    const dph = dp.h.dictionary_page_header;
+    if (dp.h.type !== "DICTIONARY_PAGE" || dph === undefined) return null;
+    if (dph.encoding !== "PLAIN" && dph.encoding !== "PLAIN_DICTIONARY") return null;
+    const d = this.bytes(dp.at, dp.h.compressed_page_size, snappy, dp.h.uncompressed_page_size);
+    if (d === null) return null;
+    const dict: string[] = [];
+    let o = 0;
+    for (let k = 0; k < dph.num_values; k++) {
+      if (o + 4 > d.length) return null;
+      const len = (d[o] | (d[o + 1] << 8) | (d[o + 2] << 16) | (d[o + 3] << 24)) >>> 0;
+      o += 4;
+      if (o + len > d.length) return null;
+      dict.push(stringFromBytes(d.subarray(o, o + len)));
+      o += len;
+    }
+    pos = dp.at + dp.h.compressed_page_size;
+    if (out.length !== rows) out.length = rows;
+    let done = 0;
+    while (done < rows && pos < end) {
+      const p = this.page(pos, end);
+      const v2 = p.h.data_page_header_v2;
+      if (p.h.type !== "DATA_PAGE_V2" || v2 === undefined || v2.num_nulls !== 0) return null;
+      if (v2.encoding !== "RLE_DICTIONARY" && v2.encoding !== "PLAIN_DICTIONARY") return null;
+      const levels = v2.definition_levels_byte_length + v2.repetition_levels_byte_length;
+      const n = v2.num_values;
+      if (done + n > rows) return null;
+      const b = this.bytes(
+        p.at + levels,
+        p.h.compressed_page_size - levels,
+        snappy && v2.is_compressed !== false,
+        p.h.uncompressed_page_size - levels,
+      );
+      if (b === null || !decodeDictionaryIndices(b, n, dict, out, done)) return null;
+      done += n;
+      pos = p.at + p.h.compressed_page_size;
+    }
+    return done === rows ? out : null;
+  }
+}
+
+/**
+ * `n` dictionary indices (bit width byte, then RLE / bit-packed hybrid runs) from `b`, written
+ * as `dict` entries to out[at..]; false on anything malformed (index out of range, short data).
+ */
+export function decodeDictionaryIndices(
+  b: Uint8Array,
+  n: number,
+  dict: string[],
+  out: string[],
+  at: number,
+): boolean {
+  if (n === 0) return true;
+  if (b.length < 1) return false;
+  const bw = b[0];
+  if (bw > 32) return false;
+  const rleBytes = (bw + 7) >> 3;
+  const size = dict.length;
+  let i = 1;
+  let k = 0;
+  while (k < n) {
+    let header = 0;
+    let shift = 0;
+    for (;;) {
+      if (i >= b.length || shift > 28) return false;
+      const c = b[i++];
+      header += (c & 0x7f) * 2 ** shift;
+      shift += 7;
+      if ((c & 0x80) === 0) break;
+    }
+    if (header % 2 === 1) {
+      const count = ((header - 1) / 2) * 8;
+      const bytes = (count * bw) / 8;
+      if (i + bytes > b.length) return false;
+      if (bw <= 24) {
+        // common case: a 32-bit accumulator, refilled a byte at a time
+        const mask = (1 << bw) - 1;
+        let acc = 0;
+        let bits = 0;
+        let p = i;
+        const e = Math.min(n, k + count);
+        while (k < e) {
+          while (bits < bw) {
+            acc |= b[p++] << bits;
+            bits += 8;
+          }
+          const v = acc & mask;
+          acc >>>= bw;
+          bits -= bw;
+          if (v >= size) return false;
+          out[at + k++] = dict[v];
+        }
+        i += bytes;
+        continue;
+      }
+      let bit = i * 8;
+      for (let j = 0; j < count; j++) {
+        let v = 0;
+        for (let got = 0; got < bw; ) {
+          const off = bit & 7;
+          const take = Math.min(8 - off, bw - got);
+          v += ((b[bit >> 3] >> off) & ((1 << take) - 1)) * 2 ** got;
+          got += take;
+          bit += take;
+        }
+        if (k < n) {
+          if (v >= size) return false;
+          out[at + k++] = dict[v];
+        }
+      }
+      i += bytes;
+    } else {
+      const count = header / 2;
+      if (i + rleBytes > b.length) return false;
+      let v = 0;
+      for (let q = 0; q < rleBytes; q++) v += b[i++] * 2 ** (8 * q);
+      if (count > 0 && v >= size) return false;
+      const s = dict[v];
+      const e = Math.min(n, k + count);
+      while (k < e) out[at + k++] = s;
+    }
+  }
+  return true;
+}
+
 /** The whole file in memory (small partitions, merges). */
 export function bufferOf(path: string): AsyncBuffer {
   const b = readFileSync(path);
@@ -314,6 +490,23 @@ function rawTimestamps(meta: FileMetaData): FileMetaData {
 }
 
 /** Row-group ranges of a file and a reader for one range's columns. */
+/** String columns reused alongside a `reuse` map of numeric buffers (see `scanFile().read`). */
+const reusedStrings = new WeakMap<Map<string, Float64Array>, Map<string, string[]>>();
+
+function reusedStringColumn(reuse: Map<string, Float64Array>, name: string): string[] {
+  let m = reusedStrings.get(reuse);
+  if (m === undefined) {
+    m = new Map();
+    reusedStrings.set(reuse, m);
+  }
+  let keep = m.get(name);
+  if (keep === undefined) {
+    keep = [];
+    m.set(name, keep);
+  }
+  return keep;
+}
+
 export async function scanFile(
   file: AsyncBuffer,
   specs: readonly ColumnSpec[],
@@ -336,6 +529,7 @@ export async function scanFile(
     compressors: READ_COMPRESSORS,
   });
   const fast = file instanceof FileSlices ? new NumericChunkReader(file) : null;
+  const fastStrings = file instanceof FileSlices ? new StringChunkReader(file) : null;
   const groupStarts: number[] = [];
   const groupRows: number[] = [];
   let at = 0;
@@ -352,10 +546,18 @@ export async function scanFile(
       // Fast path: whole row groups of the catalog's own numeric columns, read directly.
       const group = groupStarts.indexOf(rowStart);
       const direct: (Float64Array | null)[] = specs.map(() => null);
+      const directStr: (string[] | null)[] = specs.map(() => null);
       if (fast !== null && reuse !== undefined && group >= 0 && groupRows[group] === rowEnd - rowStart) {
         const rg = meta.row_groups[group];
         for (let k = 0; k < specs.length; k++) {
           const c = specs[k];
+          if (c.kind === "str" && fastStrings !== null) {
+            const chunk = rg.columns.find((x) => x.meta_data?.path_in_schema[0] === c.name)?.meta_data;
+            if (chunk !== undefined && StringChunkReader.qualifies(chunk)) {
+              directStr[k] = fastStrings.read(chunk, rowEnd - rowStart, reusedStringColumn(reuse, c.name));
+            }
+            continue;
+          }
           if (c.kind === "str" || c.kind === "bool") continue;
           const chunk = rg.columns.find((x) => x.meta_data?.path_in_schema[0] === c.name)?.meta_data;
           if (chunk === undefined || !NumericChunkReader.qualifies(chunk, chunk.type)) continue;
@@ -371,7 +573,9 @@ export async function scanFile(
         specs.map((c, k) =>
           direct[k] !== null
             ? Promise.resolve(direct[k])
-            : scan.readColumn({ column: c.name, rowStart, rowEnd }),
+            : directStr[k] !== null
+              ? Promise.resolve(directStr[k])
+              : scan.readColumn({ column: c.name, rowStart, rowEnd }),
         ),
       );
       for (let k = 0; k < specs.length; k++) {

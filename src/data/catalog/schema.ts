@@ -9,26 +9,49 @@
 import {
   Bar,
   type BarType,
+  BookLevel,
   BookOrder,
+  MarkPriceUpdate,
   OrderBookDelta,
   OrderBookDeltas,
+  OrderBookDepth,
   QuoteTick,
   TradeTick,
 } from "../../model/data.js";
 import type { AggressorSide, BookSide } from "../../model/enums.js";
 import { BookAction } from "../../model/enums.js";
 import { BotV6Error } from "../../model/errors.js";
-import { rescale } from "../../model/fixed.js";
+import { formatRaw, parseDecimal, rescale } from "../../model/fixed.js";
 import type { InstrumentId } from "../../model/identifiers.js";
 import { Price, Quantity } from "../../model/values.js";
 
 export class CatalogError extends BotV6Error {}
 
 /** Data types the catalog stores. Bars are further split by bar type. */
-export type CatalogDataType = "deltas" | "quotes" | "trades" | "bars";
+export type CatalogDataType = "deltas" | "depth" | "quotes" | "trades" | "mark" | "bars";
 
-/** Replay order for equal timestamps across data types (book first, bars last). */
-export const DATA_TYPE_RANK: Record<CatalogDataType, number> = { deltas: 0, quotes: 1, trades: 2, bars: 3 };
+/** Every data type the catalog stores, in replay rank order. */
+export const CATALOG_DATA_TYPES: readonly CatalogDataType[] = [
+  "deltas",
+  "depth",
+  "quotes",
+  "trades",
+  "mark",
+  "bars",
+];
+
+/**
+ * Replay order for equal timestamps across data types (book changes, then depth snapshots,
+ * quotes, trades, mark prices; bars last).
+ */
+export const DATA_TYPE_RANK: Record<CatalogDataType, number> = {
+  deltas: 0,
+  depth: 1,
+  quotes: 2,
+  trades: 3,
+  mark: 4,
+  bars: 5,
+};
 
 /**
  * `id`: an identifier stored as INT64 when every value in the file is a canonical decimal
@@ -97,6 +120,9 @@ export function emptyColumns(specs: readonly ColumnSpec[]): MutableColumns {
 const n = (cols: Columns, name: string) => cols[name] as ArrayLike<number>;
 const s = (cols: Columns, name: string) => cols[name] as ArrayLike<string>;
 
+/** Slots of the per-batch trade price cache (a power of two). */
+const PRICE_CACHE = 1024;
+
 export const TRADES: TableCodec<TradeTick> = {
   dataType: "trades",
   columns: [
@@ -131,7 +157,10 @@ export const TRADES: TableCodec<TradeTick> = {
     const tid = cols.trade_id;
     const id = ctx.instrumentId;
     // Consecutive trades often share a price (or size): reuse the immutable value object.
-    let lastPrice = Price.fromRaw(0, 0);
+    // Trade prices revisit a narrow range: a small direct-mapped cache of the immutable Price
+    // objects (slot = low bits of raw) saves most allocations; sizes vary more, so only a
+    // repeat of the previous size is reused.
+    const prices: (Price | undefined)[] = new Array(PRICE_CACHE);
     let lastSize = Quantity.zero(0);
     return {
       length: to - from,
@@ -140,11 +169,16 @@ export const TRADES: TableCodec<TradeTick> = {
         const i = from + k;
         const pr = price[i];
         const pp_ = pp[i];
-        if (pr !== lastPrice.raw || pp_ !== lastPrice.precision) lastPrice = Price.fromRaw(pr, pp_);
+        const slot = pr & (PRICE_CACHE - 1);
+        let p = prices[slot];
+        if (p === undefined || pr !== p.raw || pp_ !== p.precision) {
+          p = Price.fromRaw(pr, pp_);
+          prices[slot] = p;
+        }
         const sr = size[i];
         const sp_ = sp[i];
         if (sr !== lastSize.raw || sp_ !== lastSize.precision) lastSize = Quantity.fromRaw(sr, sp_);
-        return new TradeTick(id, lastPrice, lastSize, side[i] as AggressorSide, idAt(tid, i), tsE[i], tsI[i]);
+        return new TradeTick(id, p, lastSize, side[i] as AggressorSide, idAt(tid, i), tsE[i], tsI[i]);
       },
     };
   },
@@ -395,14 +429,200 @@ export const DELTAS: TableCodec<OrderBookDeltas> = {
   },
 };
 
+/**
+ * Depth snapshots (`OrderBookDepth`: the top N levels per side, e.g. Tardis `book_snapshot_N`):
+ * one row per level, bids first then asks, each best first (`level` 0 = best). A snapshot is
+ * rebuilt from `batch_index`/`batch_size`; a snapshot with no level at all is one row with side
+ * `NONE` and level -1. `order_count` is 0 when the venue does not give it; `sequence` -1 if none.
+ */
+export const DEPTH: TableCodec<OrderBookDepth> = {
+  dataType: "depth",
+  columns: [
+    { name: "ts_event", kind: "ts" },
+    { name: "ts_init", kind: "ts" },
+    { name: "sequence", kind: "i64" },
+    { name: "side", kind: "str" },
+    { name: "level", kind: "i32" },
+    { name: "price", kind: "i64" },
+    { name: "price_precision", kind: "i32" },
+    { name: "size", kind: "i64" },
+    { name: "size_precision", kind: "i32" },
+    { name: "order_count", kind: "i32" },
+    { name: "batch_index", kind: "i32" },
+    { name: "batch_size", kind: "i32" },
+  ],
+  encode(d, c) {
+    const size = Math.max(1, d.bids.length + d.asks.length);
+    let index = 0;
+    const row = (side: string, level: number, l: BookLevel | null) => {
+      c.ts_event.push(d.tsEvent);
+      c.ts_init.push(d.tsInit);
+      c.sequence.push(d.sequence);
+      c.side.push(side);
+      c.level.push(level);
+      c.price.push(l === null ? 0 : l.price.raw);
+      c.price_precision.push(l === null ? 0 : l.price.precision);
+      c.size.push(l === null ? 0 : l.size.raw);
+      c.size_precision.push(l === null ? 0 : l.size.precision);
+      c.order_count.push(l === null ? 0 : l.count);
+      c.batch_index.push(index++);
+      c.batch_size.push(size);
+    };
+    for (let k = 0; k < d.bids.length; k++) row("BID", k, d.bids[k]);
+    for (let k = 0; k < d.asks.length; k++) row("ASK", k, d.asks[k]);
+    if (index === 0) row("NONE", -1, null);
+    return size;
+  },
+  batch(cols, from, to, ctx) {
+    const tsE = n(cols, "ts_event");
+    const tsI = n(cols, "ts_init");
+    const seq = n(cols, "sequence");
+    const side = s(cols, "side");
+    const price = n(cols, "price");
+    const pp = n(cols, "price_precision");
+    const size = n(cols, "size");
+    const sp = n(cols, "size_precision");
+    const cnt = n(cols, "order_count");
+    const bs = n(cols, "batch_size");
+    const starts = batchStarts("depth", n(cols, "batch_index"), bs, from, to);
+    const get = (k: number): OrderBookDepth => {
+      const i = starts[k];
+      const end = i + bs[i];
+      const bids: BookLevel[] = [];
+      const asks: BookLevel[] = [];
+      for (let r = i; r < end; r++) {
+        if (side[r] === "NONE") continue;
+        const l = new BookLevel(Price.fromRaw(price[r], pp[r]), Quantity.fromRaw(size[r], sp[r]), cnt[r]);
+        (side[r] === "BID" ? bids : asks).push(l);
+      }
+      return new OrderBookDepth(ctx.instrumentId, bids, asks, seq[i], tsE[i], tsI[i]);
+    };
+    return { length: starts.length, times: Float64Array.from(starts, (i) => tsE[i]), get };
+  },
+  key(c, i) {
+    return `${n(c, "ts_event")[i]}|${n(c, "sequence")[i]}|${n(c, "batch_index")[i]}|${n(c, "batch_size")[i]}|${s(c, "side")[i]}|${n(c, "level")[i]}|${n(c, "price")[i]}e${n(c, "price_precision")[i]}|${n(c, "size")[i]}e${n(c, "size_precision")[i]}|${n(c, "order_count")[i]}|${n(c, "ts_init")[i]}`;
+  },
+};
+
+/** Record starts of multi-row records (`batch_index` 0 .. `batch_size` - 1) in rows `[from, to)`. */
+function batchStarts(
+  what: string,
+  bi: ArrayLike<number>,
+  bs: ArrayLike<number>,
+  from: number,
+  to: number,
+): number[] {
+  const starts: number[] = [];
+  for (let i = from; i < to; ) {
+    const count = bs[i];
+    if (bi[i] !== 0 || count <= 0 || i + count > to) {
+      throw new CatalogError("CATALOG_INVALID", `${what} row ${i}: batch index/size inconsistent`, {
+        row: i,
+      });
+    }
+    starts.push(i);
+    i += count;
+  }
+  return starts;
+}
+
+/**
+ * The funding rate of a mark price as raw + scale (null when absent). Throws `CATALOG_INVALID`
+ * unless it is a plain decimal that reads back as the same text (`"0.00038167"`, not `"1e-5"`).
+ */
+export function fundingRateColumns(m: MarkPriceUpdate): { raw: number; scale: number } | null {
+  if (m.fundingRate === null) return null;
+  let d: { raw: number; scale: number } | null = null;
+  try {
+    d = parseDecimal(m.fundingRate);
+  } catch {
+    d = null;
+  }
+  if (d === null || formatRaw(d.raw, d.scale) !== m.fundingRate) {
+    throw new CatalogError(
+      "CATALOG_INVALID",
+      `${m.instrumentId.value} mark price at ${m.tsEvent}: funding rate "${m.fundingRate}" is not a plain decimal`,
+      { fundingRate: m.fundingRate },
+    );
+  }
+  return d;
+}
+
+/**
+ * Mark prices (`MarkPriceUpdate`, Binance `markPriceUpdate`): mark and index price, funding
+ * rate (exact decimal as raw + precision) and next funding time. Absent optional values:
+ * `index_price_precision` / `funding_rate_precision` -1 (raw 0), `next_funding_time` 0.
+ */
+export const MARK: TableCodec<MarkPriceUpdate> = {
+  dataType: "mark",
+  columns: [
+    { name: "ts_event", kind: "ts" },
+    { name: "ts_init", kind: "ts" },
+    { name: "mark_price", kind: "i64" },
+    { name: "mark_price_precision", kind: "i32" },
+    { name: "index_price", kind: "i64" },
+    { name: "index_price_precision", kind: "i32" },
+    { name: "funding_rate", kind: "i64" },
+    { name: "funding_rate_precision", kind: "i32" },
+    { name: "next_funding_time", kind: "ts" },
+  ],
+  encode(m, c) {
+    const rate = fundingRateColumns(m);
+    const fr = rate?.raw ?? 0;
+    const frp = rate?.scale ?? -1;
+    c.ts_event.push(m.tsEvent);
+    c.ts_init.push(m.tsInit);
+    c.mark_price.push(m.markPrice.raw);
+    c.mark_price_precision.push(m.markPrice.precision);
+    c.index_price.push(m.indexPrice === null ? 0 : m.indexPrice.raw);
+    c.index_price_precision.push(m.indexPrice === null ? -1 : m.indexPrice.precision);
+    c.funding_rate.push(fr);
+    c.funding_rate_precision.push(frp);
+    c.next_funding_time.push(m.nextFundingTime ?? 0);
+    return 1;
+  },
+  batch(cols, from, to, ctx) {
+    const tsE = n(cols, "ts_event");
+    const tsI = n(cols, "ts_init");
+    const mp = n(cols, "mark_price");
+    const mpp = n(cols, "mark_price_precision");
+    const ip = n(cols, "index_price");
+    const ipp = n(cols, "index_price_precision");
+    const fr = n(cols, "funding_rate");
+    const frp = n(cols, "funding_rate_precision");
+    const nft = n(cols, "next_funding_time");
+    return {
+      length: to - from,
+      times: subarray(tsE, from, to),
+      get(k) {
+        const i = from + k;
+        return new MarkPriceUpdate(
+          ctx.instrumentId,
+          Price.fromRaw(mp[i], mpp[i]),
+          ipp[i] < 0 ? null : Price.fromRaw(ip[i], ipp[i]),
+          frp[i] < 0 ? null : formatRaw(fr[i], frp[i]),
+          nft[i] === 0 ? null : nft[i],
+          tsE[i],
+          tsI[i],
+        );
+      },
+    };
+  },
+  key(c, i) {
+    return `${n(c, "ts_event")[i]}|${n(c, "mark_price")[i]}e${n(c, "mark_price_precision")[i]}|${n(c, "index_price")[i]}e${n(c, "index_price_precision")[i]}|${n(c, "funding_rate")[i]}e${n(c, "funding_rate_precision")[i]}|${n(c, "next_funding_time")[i]}|${n(c, "ts_init")[i]}`;
+  },
+};
+
 export const CODECS: Record<CatalogDataType, TableCodec<unknown>> = {
   trades: TRADES as TableCodec<unknown>,
   quotes: QUOTES as TableCodec<unknown>,
   bars: BARS as TableCodec<unknown>,
   deltas: DELTAS as TableCodec<unknown>,
+  depth: DEPTH as TableCodec<unknown>,
+  mark: MARK as TableCodec<unknown>,
 };
 
-/** Row count of a batch that starts at row `i` (1 except for deltas). */
+/** Row count of a record that starts at row `i` (1 except for deltas batches and depth snapshots). */
 export function rowSpan(dataType: CatalogDataType, cols: Columns, i: number): number {
-  return dataType === "deltas" ? (cols.batch_size as ArrayLike<number>)[i] : 1;
+  return dataType === "deltas" || dataType === "depth" ? (cols.batch_size as ArrayLike<number>)[i] : 1;
 }

@@ -42,7 +42,7 @@ export function isKrakenV1Message(m: unknown): boolean {
 export function isKrakenV2Message(m: Record<string, unknown>): boolean {
   return (
     (typeof m.channel === "string" &&
-      ["book", "trade", "heartbeat", "status", "ticker", "ohlc"].includes(m.channel)) ||
+      ["book", "trade", "heartbeat", "status", "ticker", "ohlc", "instrument"].includes(m.channel)) ||
     (typeof m.method === "string" && m.req_id !== undefined) ||
     typeof m.method === "string"
   );
@@ -137,11 +137,21 @@ function parseV1Trades(a: unknown[], pair: string, ctx: ParseContext): MarketRec
   });
 }
 
+/** v2 `checksum`: an unsigned 32-bit integer (JSON number), or absent. */
+function v2Checksum(c: unknown, where: string): number | null {
+  if (c === undefined || c === null) return null;
+  if (typeof c !== "number" || !Number.isInteger(c) || c < 0 || c > 0xffffffff) {
+    throw new ParseError(`${where}: checksum ${show(c)} is not an unsigned 32-bit integer`, "checksum");
+  }
+  return c;
+}
+
 /** Kraken WebSocket v2 message. */
 export function parseKrakenV2(m: Record<string, unknown>, ctx: ParseContext): ParseResult {
   if (typeof m.method === "string") return new ControlMessage(`kraken v2 ${m.method}`);
   const channel = m.channel as string;
-  if (channel === "heartbeat" || channel === "status") return new ControlMessage(`kraken v2 ${channel}`);
+  if (channel === "heartbeat" || channel === "status" || channel === "instrument")
+    return new ControlMessage(`kraken v2 ${channel}`);
   const data = req(m, "data", `kraken v2 ${channel}`);
   if (!Array.isArray(data)) throw new ParseError(`kraken v2 ${channel}: "data" must be an array`, "data");
   if (channel === "book") {
@@ -156,7 +166,7 @@ export function parseKrakenV2(m: Record<string, unknown>, ctx: ParseContext): Pa
       batch.addObjects(BookSide.Ask, d.asks ?? [], "asks");
       batch.addObjects(BookSide.Bid, d.bids ?? [], "bids");
       const ts = d.timestamp === undefined ? (ctx.tsRecv ?? 0) : isoToMicros(d.timestamp, "timestamp");
-      const checksum = typeof d.checksum === "number" ? d.checksum : null;
+      const checksum = v2Checksum(d.checksum, where);
       return new MarketRecord(
         batch.build(-1, -1, -1, ts, ctx.tsRecv ?? ts, checksum),
         "kraken-v2",

@@ -133,6 +133,11 @@ describe("Binance", () => {
 });
 
 /** Exact text of a record: class names, every field, prices/sizes with their precision. */
+/**
+ * Canonical JSON of parser output. A batch serialises through `OrderBookDeltas.toJSON` with its
+ * deltas as objects, whichever form holds them (columnar batches materialise here), so the
+ * comparison checks every field of every delta and never the storage form.
+ */
 function dump(v: unknown): string {
   return JSON.stringify(v, function (this: unknown, _k, x) {
     if (x !== null && typeof x === "object" && !Array.isArray(x) && x.constructor !== Object) {
@@ -202,6 +207,20 @@ describe("Binance fast scanner", () => {
       '{"stream":"btcusdt@trade","data":{"e":"trade","E":1,"T":1.5,"s":"BTCUSDT","t":1,"p":"1.0","q":"2","m":false}}';
     expect(fastParseBinanceCombined(float, 0, 1, null)).toBeNull();
     expect(() => parseVenueText(float, 0, ctx(1))).toThrow(/field "T"/);
+    // the scanner works on a byte copy of the line: a line cut short must not be completed by
+    // the bytes of the longer line scanned before it
+    const depth =
+      '{"stream":"btcusdt@depth","data":{"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":5,"u":6,"pu":4,"b":[["100.50","1.000"],["100.40","2.000"]],"a":[["100.60","0.000"]]}}';
+    expect(fastParseBinanceCombined(depth, 0, 1, "usdm")).not.toBeNull();
+    for (const cut of [depth.indexOf('"100.40"') + 3, depth.indexOf('"a":') + 2, depth.length - 2]) {
+      expect(fastParseBinanceCombined(depth.slice(0, cut), 0, 1, "usdm")).toBeNull();
+      expect(() => parseVenueText(depth.slice(0, cut), 0, ctx(1))).toThrow(/invalid JSON/);
+    }
+    // non-ASCII text (character and byte positions differ) takes the general path
+    const accented = depth.replace('"s":"BTCUSDT"', '"s":"BTCUSDÉ"');
+    expect(fastParseBinanceCombined(accented, 0, 1, "usdm")).toBeNull();
+    const viaGeneral = records(parseVenueText(accented, 0, { tsRecv: 1, binanceMarket: "usdm" }));
+    expect((viaGeneral[0].data as OrderBookDeltas).deltas).toHaveLength(3);
     const kline = '{"stream":"btcusdt@kline_1m","data":{"e":"kline","E":1,"s":"BTCUSDT","k":{"x":false}}}';
     expect(fastParseBinanceCombined(kline, 0, 1, null)).toBeNull();
     expect(parseVenueText(kline, 0, ctx(1))).toBeInstanceOf(ControlMessage);

@@ -16,6 +16,7 @@ import {
   arrayBatches,
   mergeSources,
   ReplayError,
+  type ReplaySource,
   replayCatalogIntoKernel,
   replayFromCatalog,
 } from "./replay.js";
@@ -93,6 +94,44 @@ describe("mergeSources", () => {
       "7:BBB-3@data.trades.BBB.SIM",
       "9:BBB-4@data.trades.BBB.SIM",
     ]);
+  });
+
+  it("hands a chunk over before a stream's next batch may overwrite the buffers it decodes from", async () => {
+    // Like catalog.read: every batch of a stream decodes from one buffer that the next batch
+    // overwrites. Records are decoded when the kernel reads them, so a chunk must never hold
+    // entries of a batch whose stream has moved on.
+    function reusedBatches(items: TradeTick[], size: number): ReplaySource["chunks"] {
+      const buf: TradeTick[] = [];
+      return (async function* () {
+        for (let from = 0; from < items.length; from += size) {
+          const part = items.slice(from, from + size);
+          buf.length = 0;
+          buf.push(...part);
+          yield { length: part.length, times: part.map((t) => t.tsEvent), get: (j: number) => buf[j] };
+        }
+      })();
+    }
+    const a = Array.from({ length: 50 }, (_, i) => trade(A, 2 * i, i));
+    const b = Array.from({ length: 40 }, (_, i) => trade(B, 3 * i, i));
+    const k = newKernel();
+    const got: string[] = [];
+    k.bus.subscribe<TradeTick>(Topics.trades(A), (t) => got.push(`${t.tsEvent}:${t.tradeId}`));
+    k.bus.subscribe<TradeTick>(Topics.trades(B), (t) => got.push(`${t.tsEvent}:${t.tradeId}`));
+    k.start();
+    for await (const chunk of mergeSources(
+      k.bus,
+      [
+        { key: { instrumentId: A, dataType: "trades", barType: null }, chunks: reusedBatches(a, 7) },
+        { key: { instrumentId: B, dataType: "trades", barType: null }, chunks: reusedBatches(b, 5) },
+      ],
+      16,
+    )) {
+      k.replay(chunk);
+    }
+    const want = [...a.map((t, i) => [t.tsEvent, 0, i]), ...b.map((t, i) => [t.tsEvent, 1, i])]
+      .sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2])
+      .map(([ts, s, i]) => `${ts}:${(s === 0 ? a : b)[i].tradeId}`);
+    expect(got).toEqual(want);
   });
 
   it("rejects a source that goes back in time", async () => {

@@ -4,12 +4,13 @@
  *
  * - **k-way merge** with a binary heap keyed by `(tsEvent, stream rank)`. The rank is the
  *   stream's position in {@link compareStreams} order (instrument id, then data type:
- *   book deltas, quotes, trades, bars; then bar type), so equal timestamps across streams are
+ *   book deltas, depth snapshots, quotes, trades, mark prices, bars; then bar type), so equal timestamps across streams are
  *   delivered in that documented order, and within a stream in stored order. Deterministic.
  * - **Flat memory**: each stream is read one Parquet row group at a time, and output chunks
  *   reuse one pool of message objects: a chunk is valid until the next one is requested
  *   (Kernel.replay consumes it synchronously, so this is safe there).
- * - Topics come from {@link Topics}: trades, quotes, book deltas, bars per bar type.
+ * - Topics come from {@link Topics}: trades, quotes, book deltas, depth snapshots, mark prices,
+ *   bars per bar type.
  */
 import type { MessageBus, Topic } from "../../core/bus.js";
 import type { Kernel, TimedMessage } from "../../core/kernel.js";
@@ -59,6 +60,10 @@ export function topicFor(bus: MessageBus, key: StreamKey): Topic<unknown> {
       return bus.topic(Topics.quotes(key.instrumentId));
     case "deltas":
       return bus.topic(Topics.bookDeltas(key.instrumentId));
+    case "depth":
+      return bus.topic(Topics.bookDepth(key.instrumentId));
+    case "mark":
+      return bus.topic(Topics.markPrices(key.instrumentId));
     case "bars":
       if (key.barType === null) throw new Error("bars stream without a bar type");
       return bus.topic(Topics.bars(key.barType));
@@ -67,10 +72,20 @@ export function topicFor(bus: MessageBus, key: StreamKey): Topic<unknown> {
 
 const EMPTY: RecordBatch<unknown> = { length: 0, times: [], get: () => undefined };
 
+/**
+ * A pooled chunk entry. The record is decoded when `message` is read (the kernel reads it once,
+ * right before dispatch), not when the chunk is filled: objects then die young instead of a
+ * whole chunk of them surviving a scavenge, which made garbage collection the largest cost of a
+ * replay. Each read decodes afresh (an equal, new object); read it once.
+ */
 class Message implements TimedMessage {
   ts = 0;
   topic: Topic<unknown> = null as unknown as Topic<unknown>;
-  message: unknown = null;
+  batch: RecordBatch<unknown> = EMPTY;
+  index = 0;
+  get message(): unknown {
+    return this.batch.get(this.index);
+  }
 }
 
 interface Cursor {
@@ -186,7 +201,8 @@ export async function* mergeSources(
       const m = pool[n++];
       m.ts = ts;
       m.topic = topic;
-      m.message = batch.get(pos);
+      m.batch = batch;
+      m.index = pos;
       pos++;
       if (pos >= len || n === chunkSize) break;
       const next = times[pos];
@@ -202,6 +218,12 @@ export async function* mergeSources(
       if (heap.length > 1) siftDown(heap, 0);
     } else {
       const prev = times[len - 1];
+      // The chunk's entries decode from this batch when read, and the next batch of the stream
+      // may reuse its buffers: hand the chunk over before pulling the next batch.
+      if (n > 0) {
+        yield n === chunkSize ? pool : pool.slice(0, n);
+        n = 0;
+      }
       if (await refill(c)) {
         if (c.ts < prev) throw outOfOrder(topic, c.ts, prev);
         if (heap.length > 1) siftDown(heap, 0);
