@@ -78,7 +78,6 @@ function replay(
       if (r.kind === "filled") fills++;
     },
   });
-  const engine = ex.engineOf(ID);
   const live: ClientOrderId[] = [];
   let cid = 0;
   let commands = 0;
@@ -95,8 +94,7 @@ function replay(
         ex.cancelOrder(live.pop()!, null, ID);
         commands++;
       }
-      const bid = engine.bestBid();
-      const ask = engine.bestAsk();
+      const { bid, ask } = ex.recordedTouch(ID);
       if (Number.isNaN(bid) || Number.isNaN(ask)) continue;
       for (let s = 0; s < 2; s++) {
         const c = new ClientOrderId(`Q${++cid}`);

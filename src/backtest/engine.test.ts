@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { currency } from "../model/currency.js";
-import { Bar, BarAggregation, BarSpecification, BarType, MarkPriceUpdate } from "../model/data.js";
-import { AccountType, OrderSide, PriceType } from "../model/enums.js";
+import {
+  Bar,
+  BarAggregation,
+  BarSpecification,
+  BarType,
+  MarkPriceUpdate,
+  QuoteTick,
+  TradeTick,
+} from "../model/data.js";
+import { AccountType, AggressorSide, OrderSide, PriceType } from "../model/enums.js";
 import type { OrderEvent, PositionEvent } from "../model/events.js";
 import { AccountId, InstrumentId } from "../model/identifiers.js";
 import { CryptoPerpetual } from "../model/instruments.js";
@@ -225,5 +233,159 @@ describe("backtest engine, hand-computed scenarios", () => {
     // 1000 − fee 0.005 (0.1 × 100 × 0.0005) − funding 0.0022; equity is marked at the last
     // trade/bar price (100.0), not the mark price.
     expect(r.finalEquity.toDecimalString()).toBe("999.99280000");
+  });
+});
+
+describe("market data latency", () => {
+  const trade = (t: number, px: string) =>
+    new TradeTick(
+      ID,
+      Price.parse(px, 1),
+      Quantity.parse("0.010"),
+      AggressorSide.Buyer,
+      `t${t}`,
+      T0 + t,
+      T0 + t,
+    );
+  const quote = (t: number, ask: string) =>
+    new QuoteTick(
+      ID,
+      Price.parse("99.0", 1),
+      Price.parse(ask, 1),
+      Quantity.parse("5"),
+      Quantity.parse("5"),
+      T0 + t,
+      T0 + t,
+    );
+
+  /** Records when it sees each trade; buys 0.010 on the first one. */
+  class Watcher extends Strategy {
+    readonly seen: [number, number][] = [];
+    constructor() {
+      super("W-1", {});
+    }
+    protected override onStrategyStart(): void {
+      this.subscribeTrades(ID);
+      this.subscribeQuotes(ID);
+    }
+    protected override onTrade(t: TradeTick): void {
+      this.seen.push([t.tsEvent - T0, this.now() - T0]);
+      if (this.seen.length === 1) this.buy(ID, "0.010");
+    }
+  }
+
+  const run = async (latency: BacktestConfig["venues"][number]["latency"], seed = 1) => {
+    const e = new BacktestEngine({
+      seed,
+      venues: [
+        { name: "SIM", accountType: "margin", startingBalances: ["1000 USDT"], fillModel: "trades", latency },
+      ],
+      instruments: [PERP],
+    });
+    const w = new Watcher();
+    e.addStrategy(w);
+    const r = await e.run([quote(0, "100.0"), trade(1, "100.0"), quote(500, "101.0"), trade(2_000, "101.0")]);
+    return { seen: w.seen, fills: r.fills.map((f) => `${f.lastPx}@${f.tsEvent - T0}`) };
+  };
+
+  it("strategies see data later by a constant; their orders meet the book of that later time", async () => {
+    expect(await run(undefined)).toEqual({
+      seen: [
+        [1, 1],
+        [2_000, 2_000],
+      ],
+      fills: ["100.0@1"],
+    });
+    const r = await run({ entryUs: 0, ackUs: 0, jitterUs: 0, marketDataUs: 1_000 });
+    expect(r.seen).toEqual([
+      [1, 1_001],
+      [2_000, 3_000], // the last event still reaches the strategy: the run ends after it
+    ]);
+    expect(r.fills).toEqual(["101.0@1001"]); // the ask moved to 101.0 at 500, before it decided
+  });
+
+  it("seeded jitter: within [constant, constant + jitter], never reordered, same seed same times", async () => {
+    const lat = { entryUs: 0, ackUs: 0, jitterUs: 0, marketDataUs: 1_000, marketDataJitterUs: 5_000 };
+    const a = await run(lat, 3);
+    expect(a).toEqual(await run(lat, 3));
+    for (const [ts, at] of a.seen) expect(at - ts).toBeGreaterThanOrEqual(1_000);
+    expect(a.seen[0][1] - a.seen[0][0]).toBeLessThanOrEqual(6_000);
+    expect(a.seen[1][1]).toBeGreaterThanOrEqual(a.seen[0][1]);
+    const others = await Promise.all([4, 5, 6, 7].map((s) => run(lat, s)));
+    expect(new Set([a, ...others].map((r) => r.seen[0][1])).size).toBeGreaterThan(1);
+  });
+
+  it("a negative market data latency is refused", () => {
+    expect(
+      () =>
+        new BacktestEngine({
+          venues: [
+            {
+              name: "SIM",
+              accountType: "margin",
+              startingBalances: ["1000 USDT"],
+              fillModel: "trades",
+              latency: { entryUs: 0, ackUs: 0, jitterUs: 0, marketDataUs: -1 },
+            },
+          ],
+          instruments: [PERP],
+        }),
+    ).toThrow(/marketDataUs must be a non-negative integer/);
+  });
+});
+
+describe("finer bars for fills (fillBars)", () => {
+  const BT2 = new BarType(ID, new BarSpecification(2, BarAggregation.Minute, PriceType.Last));
+  const bar2 = (i: number, o: string, h: string, l: string, c: string) => {
+    const p = (s: string) => Price.parse(s, 1);
+    const open = T0 + i * MIN;
+    return new Bar(BT2, p(o), p(h), p(l), p(c), Quantity.parse("10"), open, open + 2 * MIN, open + 2 * MIN);
+  };
+  /** Trades 2-minute bars: on the first one, a buy stop at 104 and a sell stop at 97. */
+  class TwoStops extends Strategy {
+    bars = 0;
+    constructor() {
+      super("S-2", {});
+    }
+    protected override onStrategyStart(): void {
+      this.subscribeBars(BT2);
+    }
+    protected override onBar(): void {
+      if (this.bars++ > 0) return;
+      this.submitStop(ID, OrderSide.Buy, "0.010", "104.0");
+      this.submitStop(ID, OrderSide.Sell, "0.010", "97.0");
+    }
+  }
+  const run = async (fillBars: string | undefined) => {
+    const e = new BacktestEngine({
+      venues: [
+        {
+          name: "SIM",
+          accountType: "margin",
+          startingBalances: ["1000 USDT"],
+          fillModel: "bars",
+          leverage: 10,
+          fillBars,
+        },
+      ],
+      instruments: [PERP],
+    });
+    e.addStrategy(new TwoStops());
+    // Minute bars 2 and 3 go down to 95 first, then up to 105; the 2-minute bar over them
+    // (open nearer the high) would walk up first.
+    const r = await e.run([
+      bar(0, "100.0", "100.0", "100.0", "100.0"),
+      bar(1, "100.0", "100.0", "100.0", "100.0"),
+      bar2(0, "100.0", "100.0", "100.0", "100.0"),
+      bar(2, "101.0", "101.0", "95.0", "96.0"),
+      bar(3, "96.0", "105.0", "96.0", "100.0"),
+      bar2(2, "101.0", "105.0", "95.0", "100.0"),
+    ]);
+    return r.fills.map((f) => `${f.orderSide} ${f.lastPx}`);
+  };
+
+  it("the venue fills on the finer bars' paths while the strategy trades the coarse bars", async () => {
+    expect(await run("1-MINUTE-LAST")).toEqual(["SELL 97.0", "BUY 104.0"]);
+    expect(await run("2-MINUTE-LAST")).toEqual(["BUY 104.0", "SELL 97.0"]);
   });
 });

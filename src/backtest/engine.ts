@@ -49,6 +49,7 @@ import type { Position } from "../portfolio/position.js";
 import { RiskEngine, type RiskEngineConfig } from "../risk/engine.js";
 import type { Strategy, TradingContext } from "../strategy/strategy.js";
 import { type FillModelKind, SimulatedExchange } from "../venues/sim/exchange.js";
+import type { LatencyConfig } from "../venues/sim/latency.js";
 import { type BacktestStats, computeStats } from "./stats.js";
 
 export class BacktestError extends BotV6Error {}
@@ -60,7 +61,17 @@ export interface BacktestVenueConfig {
   /** e.g. ["100000 USDT"]. */
   startingBalances: string[];
   fillModel: FillModelKind;
-  latency?: { entryUs: number; ackUs: number; jitterUs: number };
+  /**
+   * Order entry / acknowledgement latency and market data latency (µs; constant + seeded
+   * jitter): with `marketDataUs` / `marketDataJitterUs`, strategies (and their indicators) see
+   * this venue's data that much later than the venue does.
+   */
+  latency?: LatencyConfig;
+  /**
+   * Bar fill model: the bar specification (e.g. "1-MINUTE-LAST") the venue fills on; other bars
+   * of the instrument only reach strategies. Default: every bar.
+   */
+  fillBars?: string;
   /** Decimal fee rates overriding the instruments' own. */
   fees?: { maker: string; taker: string };
   barPath?: "proximity" | "ohlc" | "olhc";
@@ -219,6 +230,7 @@ export class BacktestEngine {
         latency: v.latency,
         fees: v.fees,
         barPath: v.barPath,
+        fillBars: v.fillBars,
         positionOf: (id: InstrumentId) => this.netPositionRaw(id),
       });
       this.exec.registerClient(exchange);
@@ -282,6 +294,12 @@ export class BacktestEngine {
     let nextSample = -1;
     const startEquity = () => this.portfolio.totalEquity();
     let startEq: Money | null = null;
+    let dataDue = -1;
+    let dataSeq = 0;
+    const publish = (d: MarketData, id: InstrumentId) => {
+      this.data.process(d);
+      if (d instanceof OrderBookDeltas && !this.hasTrades) this.markFromBook(id);
+    };
     const step = (d: MarketData) => {
       const ts = d.tsEvent;
       if (first < 0) {
@@ -308,7 +326,7 @@ export class BacktestEngine {
       const exchange = this.exchanges.get(id.venue);
       if (d instanceof TradeTick) {
         exchange?.processTrade(d);
-        this.portfolio.updateMark(id.value, d.price);
+        this.setMark(id.value, d.price);
       } else if (d instanceof QuoteTick) {
         exchange?.processQuote(d);
         if (this.portfolio.mark(id.value) === undefined || !this.hasTrades) this.markFromQuote(d);
@@ -316,7 +334,7 @@ export class BacktestEngine {
         exchange?.processBookDeltas(d);
       } else if (d instanceof Bar) {
         exchange?.processBar(d);
-        this.portfolio.updateMark(id.value, d.close);
+        this.setMark(id.value, d.close);
       } else if (d instanceof MarkPriceUpdate) {
         exchange?.processMarkPrice(d);
         this.onMarkPrice(d);
@@ -325,8 +343,14 @@ export class BacktestEngine {
       }
       if (d instanceof TradeTick) this.hasTrades = true;
       if (this.marginAccounts > 0 && (d instanceof TradeTick || d instanceof Bar)) this.checkLiquidations(ts);
-      this.data.process(d);
-      if (d instanceof OrderBookDeltas && !this.hasTrades) this.markFromBook(id);
+      if (exchange?.delaysMarketData) {
+        // Market data latency: strategies see the event later than the venue did (FIFO).
+        const at = exchange.marketDataTime(ts);
+        if (at > dataDue) dataDue = at;
+        this.clock.setTimeAlert(`DATA:${++dataSeq}`, at, () => publish(d, id));
+      } else {
+        publish(d, id);
+      }
       last = ts;
       count++;
       if (onProgress !== undefined && (count & 0xffff) === 0) onProgress(count, ts);
@@ -337,6 +361,11 @@ export class BacktestEngine {
       for (const d of data as Iterable<MarketData>) step(d);
     }
     if (first < 0) throw new BacktestError("BACKTEST_NO_DATA", "the data source produced no events", {});
+    // Delayed market data still in flight reaches the strategies (the run ends when it has).
+    if (dataDue > last) {
+      this.clock.advanceTo(dataDue);
+      last = dataDue;
+    }
     this.data.flushBars();
     this.portfolio.snapshot(last);
     this.kernel.stop();
@@ -396,7 +425,28 @@ export class BacktestEngine {
    * the position's strategy on that instrument is canceled and the position is closed with a
    * reduce-only market order tagged `liquidation` (the simulated venue's liquidation engine).
    */
+  /** Marks an instrument; counts changes (a liquidation check is due only after one). */
+  private setMark(key: string, price: Price): void {
+    const prev = this.lastMarks.get(key);
+    if (prev === undefined || prev.raw !== price.raw || prev.precision !== price.precision) {
+      this.lastMarks.set(key, price);
+      this.markChanges++;
+    }
+    this.portfolio.updateMark(key, price);
+  }
+  private readonly lastMarks = new Map<string, Price>();
+  private markChanges = 0;
+  /** Marks, fills and funding payments seen by the last liquidation check. */
+  private checkedAt = [-1, -1, -1];
+
   private checkLiquidations(ts: UnixMicros): void {
+    // Equity and margin change only with a mark, a fill or a funding payment.
+    const at = this.checkedAt;
+    if (at[0] === this.markChanges && at[1] === this.fills.length && at[2] === this.fundingPayments.length)
+      return;
+    at[0] = this.markChanges;
+    at[1] = this.fills.length;
+    at[2] = this.fundingPayments.length;
     if (this.portfolio.openPositions().length === 0) return;
     for (const l of this.portfolio.liquidations()) {
       const p = l.position;
@@ -445,7 +495,7 @@ export class BacktestEngine {
     const inst = this.instruments.get(q.instrumentId.value);
     if (inst === undefined) return;
     const mid = Math.round((q.bidPrice.raw + q.askPrice.raw) / 2);
-    this.portfolio.updateMark(q.instrumentId.value, Price.fromRaw(mid, q.bidPrice.precision));
+    this.setMark(q.instrumentId.value, Price.fromRaw(mid, q.bidPrice.precision));
   }
 
   private markFromBook(id: InstrumentId): void {
@@ -453,10 +503,7 @@ export class BacktestEngine {
     if (book === null || book.bidLevels === 0 || book.askLevels === 0) return;
     const mid = book.mid();
     if (mid !== null)
-      this.portfolio.updateMark(
-        id.value,
-        mid.withPrecision(this.instrument(id).pricePrecision, RoundingMode.HalfEven),
-      );
+      this.setMark(id.value, mid.withPrecision(this.instrument(id).pricePrecision, RoundingMode.HalfEven));
   }
 
   private result(startEq: Money, first: UnixMicros, last: UnixMicros, events: number): BacktestResult {

@@ -16,6 +16,7 @@ import { InstrumentId } from "../model/identifiers.js";
 import { CryptoPerpetual, CurrencyPair, type Instrument } from "../model/instruments.js";
 import { parseIsoToMicros } from "../model/time.js";
 import { builtinStrategy } from "../strategy/builtin/index.js";
+import type { Strategy } from "../strategy/strategy.js";
 import { BacktestEngine, type BacktestResult } from "./engine.js";
 
 function ccy(code: string): Currency {
@@ -73,21 +74,19 @@ function* fromSynthetic(
   while (market.nextTime() < end) yield* market.next();
 }
 
-/** Runs the backtest of a config file's `backtest` section (paths relative to `baseDir`). */
-export async function runConfiguredBacktest(
-  cfg: BacktestFileConfig,
-  seed: number,
-  baseDir: string,
-  onProgress?: (events: number, ts: number) => void,
-): Promise<{ engine: BacktestEngine; result: BacktestResult }> {
-  const instruments = instrumentsFromConfig(cfg);
-  const engine = new BacktestEngine({
+/** The engine of a config file's `backtest` section, without strategies or data. */
+export function createConfiguredEngine(cfg: BacktestFileConfig, seed: number): BacktestEngine {
+  return new BacktestEngine({
     seed,
     venues: cfg.venues,
-    instruments,
+    instruments: instrumentsFromConfig(cfg),
     equitySampleUs: cfg.equitySampleUs,
   });
-  cfg.strategies.forEach((s, k) => {
+}
+
+/** Creates the section's strategies (ids default to `<name>-<k>`). */
+export function configuredStrategies(cfg: BacktestFileConfig): Strategy[] {
+  return cfg.strategies.map((s, k) => {
     const spec = builtinStrategy(s.name);
     let barType: BarType | null = null;
     if (s.barType !== undefined) barType = BarType.parse(s.barType);
@@ -98,18 +97,36 @@ export async function runConfiguredBacktest(
         {},
       );
     }
-    engine.addStrategy(spec.create(s.id ?? `${s.name}-${k + 1}`, s.params, barType));
+    return spec.create(s.id ?? `${s.name}-${k + 1}`, s.params, barType);
   });
+}
+
+/** The section's data source, time-ordered (paths relative to `baseDir`). */
+export function configuredMarketData(
+  cfg: BacktestFileConfig,
+  seed: number,
+  baseDir: string,
+): Iterable<MarketData> | AsyncIterable<MarketData> {
   const d = cfg.data;
-  const data =
-    d.files !== undefined
-      ? fromFiles(
-          d.files.map((f) => resolve(baseDir, f)),
-          d.format,
-        )
-      : d.catalog !== undefined
-        ? fromCatalog(resolve(baseDir, d.catalog), d)
-        : fromSynthetic(seed, d.synthetic!);
-  const result = await engine.run(data, onProgress);
+  return d.files !== undefined
+    ? fromFiles(
+        d.files.map((f) => resolve(baseDir, f)),
+        d.format,
+      )
+    : d.catalog !== undefined
+      ? fromCatalog(resolve(baseDir, d.catalog), d)
+      : fromSynthetic(seed, d.synthetic!);
+}
+
+/** Runs the backtest of a config file's `backtest` section (paths relative to `baseDir`). */
+export async function runConfiguredBacktest(
+  cfg: BacktestFileConfig,
+  seed: number,
+  baseDir: string,
+  onProgress?: (events: number, ts: number) => void,
+): Promise<{ engine: BacktestEngine; result: BacktestResult }> {
+  const engine = createConfiguredEngine(cfg, seed);
+  for (const s of configuredStrategies(cfg)) engine.addStrategy(s);
+  const result = await engine.run(configuredMarketData(cfg, seed, baseDir), onProgress);
   return { engine, result };
 }

@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { OrderSide, OrderStatus, OrderType } from "../model/enums.js";
+import {
+  OrderSide,
+  OrderStatus,
+  OrderType,
+  TimeInForce,
+  TrailingOffsetType,
+  TriggerType,
+} from "../model/enums.js";
 import { ClientOrderId, InstrumentId, StrategyId } from "../model/identifiers.js";
 import type { Order } from "../model/orders.js";
-import { Quantity } from "../model/values.js";
+import { Price, Quantity } from "../model/values.js";
 import type { PreTradeGate } from "./engine.js";
 import { makeNode } from "./venue-double.test.js";
 
@@ -439,5 +446,36 @@ describe("cancel-all", () => {
     expect(n.engine.cancelAllOpen()).toBe(1);
     expect(c.status).toBe(OrderStatus.Canceled);
     expect(Quantity.parse("1").raw).toBe(1);
+  });
+});
+
+describe("ExecutionEngine: order features reach the venue request", () => {
+  it("passes GTD expiry, trigger type and trailing offsets of a native order to the venue", () => {
+    const n = makeNode({ native: [OrderType.Limit, OrderType.TrailingStopMarket] });
+    const gtd = n.order({
+      timeInForce: TimeInForce.GTD,
+      expireTime: n.clock.timestampUs() + 60_000_000,
+    });
+    n.submit(gtd);
+    const r1 = n.venue.orders.get(gtd.clientOrderId.value)!.request;
+    expect([r1.timeInForce, r1.expireTime]).toEqual([TimeInForce.GTD, gtd.expireTime]);
+    const trail = n.order({
+      type: OrderType.TrailingStopMarket,
+      side: OrderSide.Sell,
+      price: null,
+      triggerPrice: Price.parse("95.00"),
+      triggerType: TriggerType.BidAsk,
+      trailingOffset: 25,
+      trailingOffsetType: TrailingOffsetType.BasisPoints,
+    });
+    expect(n.submit(trail).ok).toBe(true);
+    const r2 = n.venue.orders.get(trail.clientOrderId.value)!.request;
+    expect([r2.type, r2.triggerType, r2.trailingOffset, r2.trailingOffsetType, r2.expireTime]).toEqual([
+      OrderType.TrailingStopMarket,
+      TriggerType.BidAsk,
+      25,
+      TrailingOffsetType.BasisPoints,
+      null,
+    ]);
   });
 });

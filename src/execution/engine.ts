@@ -687,6 +687,12 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
       reduceOnly: order.reduceOnly,
       displayQty: order.displayQty,
       tsInit: this.context.clock.timestampUs(),
+      expireTime: order.expireTime,
+      triggerType: order.triggerType,
+      // an emulated order released as another type (stop → market) carries no trailing offsets
+      trailingOffset: type === order.type ? order.trailingOffset : null,
+      limitOffset: type === order.type ? order.limitOffset : null,
+      trailingOffsetType: order.trailingOffsetType,
     };
     client.createOrder(request);
     return ok();

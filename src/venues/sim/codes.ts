@@ -68,6 +68,11 @@ export const Reason = {
   InvalidPostOnly: 17,
   /** Self-trade prevention mode is not one of {@link StpMode}. */
   InvalidStpMode: 18,
+  /**
+   * Display (iceberg) quantity not a positive multiple of the lot, above the quantity, or on an
+   * order that cannot rest (market-type, IOC, FOK).
+   */
+  InvalidDisplayQty: 19,
   // ---- business rules ----
   /** Post-only order (or modify) would take liquidity. */
   PostOnlyWouldTake: 20,
@@ -106,6 +111,8 @@ export const Reason = {
   TrailingMoved: 51,
   /** A reduce-only order's quantity was reduced to the open position. */
   ReduceOnlyResized: 52,
+  /** An iceberg's shown part was used up and refilled from its hidden part (priority lost). */
+  IcebergRefilled: 53,
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

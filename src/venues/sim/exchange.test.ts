@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { TestClock } from "../../core/clock.js";
 import { Rng } from "../../core/rng.js";
+import { OrderBook } from "../../data/book/order-book.js";
 import type { ExecutionReportSink, VenueOrderRequest, VenueReport } from "../../execution/client.js";
 import { currency } from "../../model/currency.js";
 import {
@@ -22,9 +23,12 @@ import {
   BookAction,
   BookSide,
   OrderSide,
+  OrderStatus,
   OrderType,
   PriceType,
   TimeInForce,
+  TrailingOffsetType,
+  TriggerType,
 } from "../../model/enums.js";
 import { AccountId, ClientOrderId, InstrumentId } from "../../model/identifiers.js";
 import { CryptoPerpetual, CurrencyPair } from "../../model/instruments.js";
@@ -386,7 +390,7 @@ describe("L2 fill model", () => {
     );
     expect(h.take()).toEqual(["C1 filled 0.400@100.0 MAKER fee 0.01"]);
     // What we took is gone from the recorded ask until it updates.
-    expect(h.ex.engineOf(ID).bestAsk()).toBeNaN();
+    expect(h.ex.recordedTouch(ID).ask).toBeNaN();
   });
 
   it("fees: maker vs taker to the last unit, and a fee override with a rebate", () => {
@@ -672,32 +676,97 @@ describe("mark price", () => {
 const USDM = "/work/shared/data/orderbook/hftbacktest_binance-usdm_btcusdt_20240808.gz";
 
 describe.runIf(existsSync(USDM))("L2 model on the Binance USD-M recording", () => {
+  const id = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
+  const inst = new CryptoPerpetual({
+    id,
+    baseCurrency: currency("BTC"),
+    quoteCurrency: currency("USDT"),
+    settlementCurrency: currency("USDT"),
+    priceIncrement: "0.10",
+    sizeIncrement: "0.001",
+    minNotional: "100",
+    makerFee: "0.0002",
+    takerFee: "0.0005",
+    marginInit: "0.01",
+    marginMaint: "0.005",
+  });
+  const usdmVenue = (clock: TestClock) =>
+    new SimulatedExchange({
+      venue: "BINANCE",
+      accountId: new AccountId("BINANCE-001"),
+      instruments: [inst],
+      clock,
+      rng: new Rng(1),
+      fillModel: "l2",
+    });
+
+  it("the recorded ladder equals the data layer's L2 book after every message; no engine orders", async () => {
+    const { records } = await loadBinanceUsdm(USDM);
+    const clock = new TestClock(0);
+    const ex = usdmVenue(clock);
+    const ob = new OrderBook(id);
+    let checked = 0;
+    for (const rec of records) {
+      if (!(rec instanceof OrderBookDeltas)) continue;
+      if (rec.tsEvent > clock.timestampUs()) clock.advanceTo(rec.tsEvent);
+      ex.processBookDeltas(rec);
+      ob.applyDeltas(rec);
+      const t = ex.recordedTouch(id);
+      if (t.bid !== ob.bestBidRaw() || t.ask !== ob.bestAskRaw()) {
+        throw new Error(`message ${checked}: ${t.bid}/${t.ask} vs ${ob.bestBidRaw()}/${ob.bestAskRaw()}`);
+      }
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(6000);
+    expect(ex.engineOf(id).liveOrderCount).toBe(0);
+  }, 60_000);
+
+  it("a batch with a level off the tick is refused as a whole, naming the level", () => {
+    const clock = new TestClock(0);
+    const ex = usdmVenue(clock);
+    const lvl = (side: BookSide, px: string, sz: string) =>
+      new OrderBookDelta(
+        id,
+        BookAction.Update,
+        new BookOrder(side, Price.parse(px), Quantity.parse(sz), 0),
+        0,
+        0,
+        1,
+        1,
+      );
+    ex.processBookDeltas(
+      new OrderBookDeltas(
+        id,
+        [lvl(BookSide.Bid, "61800.00", "1.000"), lvl(BookSide.Ask, "61800.30", "1.000")],
+        true,
+        1,
+        1,
+        0,
+        1,
+        1,
+      ),
+    );
+    const bad = new OrderBookDeltas(
+      id,
+      [lvl(BookSide.Bid, "61800.10", "0.500"), lvl(BookSide.Ask, "61800.25", "1.000")],
+      false,
+      2,
+      2,
+      1,
+      2,
+      2,
+    );
+    expect(() => ex.processBookDeltas(bad)).toThrow(
+      "BTCUSDT-PERP.BINANCE: recorded level ask 61800.25 x 1.000 is not on the instrument's tick/lot grid",
+    );
+    expect(ex.recordedTouch(id)).toEqual({ bid: 6180000, ask: 6180030 });
+  });
+
   it("a quoting loop runs through the whole file deterministically, with maker fills", async () => {
     const { records } = await loadBinanceUsdm(USDM);
-    const id = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
-    const inst = new CryptoPerpetual({
-      id,
-      baseCurrency: currency("BTC"),
-      quoteCurrency: currency("USDT"),
-      settlementCurrency: currency("USDT"),
-      priceIncrement: "0.10",
-      sizeIncrement: "0.001",
-      minNotional: "100",
-      makerFee: "0.0002",
-      takerFee: "0.0005",
-      marginInit: "0.01",
-      marginMaint: "0.005",
-    });
     const run = () => {
       const clock = new TestClock(0);
-      const ex = new SimulatedExchange({
-        venue: "BINANCE",
-        accountId: new AccountId("BINANCE-001"),
-        instruments: [inst],
-        clock,
-        rng: new Rng(1),
-        fillModel: "l2",
-      });
+      const ex = usdmVenue(clock);
       const fills: string[] = [];
       ex.bind({
         onVenueReport(r) {
@@ -712,10 +781,8 @@ describe.runIf(existsSync(USDM))("L2 model on the Binance USD-M recording", () =
         if (rec instanceof OrderBookDeltas) ex.processBookDeltas(rec);
         else if (rec instanceof TradeTick) ex.processTrade(rec);
         if (++n % 50 === 0) {
-          const eng = ex.engineOf(id);
           while (live.length > 0) ex.cancelOrder(live.pop()!, null, id);
-          const bid = eng.bestBid();
-          const ask = eng.bestAsk();
+          const { bid, ask } = ex.recordedTouch(id);
           for (const [side, px] of [
             [OrderSide.Buy, bid],
             [OrderSide.Sell, ask],
@@ -742,8 +809,8 @@ describe.runIf(existsSync(USDM))("L2 model on the Binance USD-M recording", () =
       return {
         fills,
         position: ex.positionRaw(id),
-        bid: ex.engineOf(id).bestBid(),
-        ask: ex.engineOf(id).bestAsk(),
+        ...ex.recordedTouch(id),
+        ownResting: ex.engineOf(id).liveOrderCount,
       };
     };
     const a = run();
@@ -753,7 +820,197 @@ describe.runIf(existsSync(USDM))("L2 model on the Binance USD-M recording", () =
     expect(a.fills.every((f) => f.endsWith("MAKER"))).toBe(true);
     // Final recorded top of book (docs: 61659.70 / 61659.80); nothing of ours rests.
     expect([a.bid, a.ask]).toEqual([6165970, 6165980]);
+    expect(a.ownResting).toBeLessThanOrEqual(2);
   }, 60_000);
+});
+
+describe("bars model with finer bars for detail (fillBars)", () => {
+  const spec = (n: number) => new BarSpecification(n, BarAggregation.Minute, PriceType.Last);
+  const M = 60_000_000;
+  const run = (fillBars: string | undefined, sendBetween: boolean) => {
+    const h = harness("bars", fillBars === undefined ? {} : { fillBars });
+    const bar = (n: number, open: number, o: string, hi: string, lo: string, c: string) => {
+      const close = open + n * M;
+      if (close > h.clock.timestampUs()) h.clock.advanceTo(close);
+      const p = Price.parse;
+      h.ex.processBar(
+        new Bar(new BarType(ID, spec(n)), p(o), p(hi), p(lo), p(c), Quantity.parse("1"), open, close, close),
+      );
+    };
+    bar(1, T0, "100.0", "100.0", "100.0", "100.0");
+    bar(2, T0 - M, "100.0", "100.0", "100.0", "100.0");
+    h.submit("B", OrderType.StopMarket, "1", null, { triggerPrice: Price.parse("104.0") });
+    h.submit("S", OrderType.StopMarket, "1", null, { triggerPrice: Price.parse("97.0") });
+    // Two 1-minute bars inside one 2-minute bar: down to 95 first, then up to 105. The 2-minute
+    // bar alone (open nearer the high) walks O-H-L-C: up first.
+    bar(1, T0 + M, "101.0", "101.0", "95.0", "96.0");
+    if (!sendBetween) bar(1, T0 + 2 * M, "96.0", "105.0", "96.0", "100.0");
+    bar(2, T0 + M, "101.0", "105.0", "95.0", "100.0");
+    // A market order sent on the 2-minute bar's close (T0 + 3 min).
+    h.submit("B", OrderType.Market, "1");
+    if (sendBetween) bar(1, T0 + 2 * M, "96.0", "105.0", "96.0", "100.0"); // closes at the same time
+    bar(1, T0 + 3 * M, "100.5", "100.5", "100.5", "100.5");
+    return h.take().filter((r) => r.includes("filled"));
+  };
+
+  it("stops and limits follow the finer bars' paths; the coarse bars reach strategies only", () => {
+    expect(run("1-MINUTE-LAST", false)).toEqual([
+      "C2 filled 1.000@97.0 TAKER fee 0.05",
+      "C1 filled 1.000@104.0 TAKER fee 0.05",
+      "C3 filled 1.000@100.5 TAKER fee 0.05",
+    ]);
+    // Filling on the 2-minute bars instead: their path goes up first (and the market order
+    // waits for a 2-minute bar that never comes).
+    expect(run("2-MINUTE-LAST", false)).toEqual([
+      "C1 filled 1.000@104.0 TAKER fee 0.05",
+      "C2 filled 1.000@97.0 TAKER fee 0.05",
+    ]);
+  });
+
+  it("an order sent on a coarse bar never fills at the open of a finer bar that opened before it", () => {
+    // The last 1-minute bar closes with the 2-minute bar but comes after it: the market order
+    // sent on the 2-minute bar waits for the next 1-minute bar's open (100.5), not 96.0.
+    expect(run("1-MINUTE-LAST", true)).toEqual([
+      "C2 filled 1.000@97.0 TAKER fee 0.05",
+      "C1 filled 1.000@104.0 TAKER fee 0.05",
+      "C3 filled 1.000@100.5 TAKER fee 0.05",
+    ]);
+  });
+
+  it("a bad fillBars specification is refused when the venue is built", () => {
+    expect(() => harness("bars", { fillBars: "1-FORTNIGHT-LAST" })).toThrow(/unknown aggregation/);
+  });
+});
+
+describe("memory of closed orders", () => {
+  it("fetchOrder answers the most recent 10,000 closed orders; older ones are forgotten", async () => {
+    const h = harness("l2");
+    for (let i = 0; i < 10_001; i++)
+      h.submit("B", OrderType.Limit, "1", "100.0", { timeInForce: TimeInForce.IOC });
+    expect(h.take().slice(0, 2)).toEqual(["C1 accepted", "C1 canceled"]);
+    expect(await h.ex.fetchOrder(new ClientOrderId("C1"), ID)).toBeNull();
+    expect((await h.ex.fetchOrder(new ClientOrderId("C2"), ID))?.reason).toBe("IOC_REMAINDER");
+    expect((await h.ex.fetchOrder(new ClientOrderId("C10001"), ID))?.status).toBe(OrderStatus.Canceled);
+    // A forgotten id can be used again.
+    h.submit("B", OrderType.Limit, "1", "100.0", { clientOrderId: new ClientOrderId("C1") });
+    expect(h.take()).toEqual(["C1 accepted"]);
+  });
+});
+
+describe("order features through the venue request", () => {
+  it("GTD: accepted with its expire time, expired at that time without any market data", () => {
+    const h = harness("l2");
+    h.book([["99.0", "1"]], [["101.0", "1"]], true);
+    const t = h.clock.timestampUs();
+    h.submit("B", OrderType.Limit, "1", "100.0", { timeInForce: TimeInForce.GTD, expireTime: t + 5_000 });
+    expect(h.take()).toEqual(["C1 accepted"]);
+    h.clock.advanceTo(t + 4_999);
+    expect(h.take()).toEqual([]);
+    h.clock.advanceTo(t + 10_000);
+    expect(h.reports.map((r) => [r.kind, r.ts])).toEqual([["expired", t + 5_000]]);
+    h.take();
+    // Without an expire time (or one in the past) GTD is rejected with the engine's reason.
+    h.submit("B", OrderType.Limit, "1", "100.0", { timeInForce: TimeInForce.GTD });
+    h.submit("B", OrderType.Limit, "1", "100.0", { timeInForce: TimeInForce.GTD, expireTime: t });
+    expect(h.take()).toEqual(["C2 rejected INVALID_EXPIRE_TIME", "C3 rejected EXPIRE_TIME_IN_PAST"]);
+  });
+
+  it("trailing stops: offsets in price, ticks and basis points; the trigger follows the last price", async () => {
+    const h = harness("l2");
+    h.book([["100.0", "5"]], [["101.0", "5"]], true);
+    h.trade("100.5", "0.1", AggressorSide.Buyer);
+    const trailing = (offset: number, unit: TrailingOffsetType) =>
+      h.submit("S", OrderType.TrailingStopMarket, "1", null, {
+        trailingOffset: offset,
+        trailingOffsetType: unit,
+      });
+    const a = trailing(0.5, TrailingOffsetType.Price); // 100.5 - 0.5
+    const b = trailing(5, TrailingOffsetType.Ticks); // 5 x 0.1
+    const c = trailing(50, TrailingOffsetType.BasisPoints); // 0.5025 -> 0.6 (never closer)
+    trailing(0.05, TrailingOffsetType.Price); // finer than the tick: rejected
+    const trig = async (id: ClientOrderId) => (await h.ex.fetchOrder(id, ID))?.triggerPrice?.toString();
+    expect(h.take()).toEqual([
+      "C1 accepted",
+      "C2 accepted",
+      "C3 accepted",
+      "C4 rejected INVALID_TRAILING_OFFSET",
+    ]);
+    expect([await trig(a), await trig(b), await trig(c)]).toEqual(["100.0", "100.0", "99.9"]);
+    h.trade("101.0", "0.1", AggressorSide.Buyer); // new high: triggers move up
+    expect(h.take()).toEqual(["C1 updated q=- p=-", "C2 updated q=- p=-", "C3 updated q=- p=-"]);
+    expect([await trig(a), await trig(b), await trig(c)]).toEqual(["100.5", "100.5", "100.4"]);
+    h.trade("100.5", "0.1", AggressorSide.Seller); // touches 100.5: a and b fire, sell on the book
+    // ... and their own prints at 100.0 reach c's 100.4 (every print counts, docs/matching.md).
+    expect(h.take()).toEqual([
+      "C1 triggered",
+      "C1 filled 1.000@100.0 TAKER fee 0.05",
+      "C2 triggered",
+      "C2 filled 1.000@100.0 TAKER fee 0.05",
+      "C3 triggered",
+      "C3 filled 1.000@100.0 TAKER fee 0.05",
+    ]);
+  });
+
+  it("trigger types: bid/ask stops fire on the recorded book alone; mark stops on the mark price", async () => {
+    const h = harness("l2");
+    h.book(
+      [["100.0", "5"]],
+      [
+        ["101.0", "1"],
+        ["102.0", "5"],
+      ],
+      true,
+    );
+    h.submit("B", OrderType.StopMarket, "1", null, {
+      triggerPrice: Price.parse("101.5"),
+      triggerType: TriggerType.BidAsk,
+    });
+    h.submit("B", OrderType.StopMarket, "1", null, { triggerPrice: Price.parse("101.5") }); // last
+    h.submit("B", OrderType.StopMarket, "1", null, {
+      triggerPrice: Price.parse("101.5"),
+      triggerType: TriggerType.MarkPrice,
+    });
+    expect(h.take()).toEqual(["C1 accepted", "C2 accepted", "C3 accepted"]);
+    h.book([], [["101.0", "0"]]); // the ask moves to 102.0: no trade printed
+    // C1 fires on the ask; its own print at 102.0 then fires the last-price stop C2.
+    expect(h.take()).toEqual([
+      "C1 triggered",
+      "C1 filled 1.000@102.0 TAKER fee 0.05",
+      "C2 triggered",
+      "C2 filled 1.000@102.0 TAKER fee 0.05",
+    ]);
+    expect((await h.ex.fetchOrder(new ClientOrderId("C3"), ID))?.status).toBe(OrderStatus.Accepted);
+    const t = h.clock.timestampUs();
+    h.ex.processMarkPrice(new MarkPriceUpdate(ID, Price.parse("101.4"), null, null, null, t, t));
+    expect(h.take()).toEqual([]);
+    h.ex.processMarkPrice(new MarkPriceUpdate(ID, Price.parse("101.6"), null, null, null, t, t));
+    expect(h.take()).toEqual(["C3 triggered", "C3 filled 1.000@102.0 TAKER fee 0.05"]);
+    // What the stops took stays taken until the level updates: 2.000 of 5.000 left.
+    h.submit("B", OrderType.Market, "4");
+    expect(h.take()).toEqual(["C4 accepted", "C4 filled 2.000@102.0 TAKER fee 0.10", "C4 canceled"]);
+  });
+
+  it("iceberg: a trade at the price fills only the shown part; the refill queues behind the level", () => {
+    const h = harness("l2");
+    h.book([["100.0", "2"]], [["101.0", "5"]], true);
+    const id = h.submit("B", OrderType.Limit, "3", "100.0", { displayQty: Quantity.parse("1") });
+    expect(h.ex.queueAheadOf(id)).toBe(2000);
+    h.trade("100.0", "2.5", AggressorSide.Seller); // 2.000 ahead, then 0.500 of our shown 1.000
+    expect(h.take()).toEqual(["C1 accepted", "C1 filled 0.500@100.0 MAKER fee 0.01"]);
+    h.trade("100.0", "0.7", AggressorSide.Seller); // the shown rest 0.500, then refill
+    expect(h.take()).toEqual(["C1 filled 0.500@100.0 MAKER fee 0.01"]);
+    // The refill joined behind what the level displays now (2.000 recorded, 2.000 ahead).
+    expect(h.ex.queueAheadOf(id)).toBe(2000);
+    // A trade through the price fills all of it, refills included.
+    h.trade("99.9", "0.1", AggressorSide.Seller);
+    expect(h.take()).toEqual([
+      "C1 filled 1.000@100.0 MAKER fee 0.02",
+      "C1 filled 1.000@100.0 MAKER fee 0.02",
+    ]);
+    // A display quantity finer than the lot is refused before the engine.
+    h.submit("B", OrderType.Limit, "3", "100.0", { displayQty: Quantity.parse("0.0005") });
+    expect(h.take()).toEqual(["C2 rejected QUANTITY_NOT_MULTIPLE_OF_LOT"]);
+  });
 });
 
 void BookFlags;

@@ -6,9 +6,12 @@
  * - Own orders are ordinary engine orders of owner {@link OWN_OWNER}; order types, time in
  *   force, post-only, reduce-only, triggers and modify rules are the engine's
  *   (`docs/matching.md`).
- * - Recorded liquidity is mirrored into the engine as {@link EXTERNAL_OWNER} limit orders (one
- *   per recorded level), so an aggressive own order walks the recorded book with the engine's
- *   own matching; what it takes stays gone until the data updates that level.
+ * - Recorded liquidity is a plain L2 ladder per side (price → displayed size, and what our takers
+ *   consumed); a market-data update costs O(levels changed) and creates no orders. Only for an
+ *   engine command that could take liquidity are the levels it could reach put into the engine
+ *   as {@link EXTERNAL_OWNER} limit orders (and taken out after), so an aggressive own order
+ *   walks the recorded book with the engine's own matching; what it takes stays gone until the
+ *   data updates that level.
  * - Passive own orders are filled by the fill model through {@link MatchingEngine.fillResting}
  *   (queue position, trades through the price, bar paths).
  *
@@ -28,7 +31,17 @@ import type {
   VenueOrderRequest,
   VenueReport,
 } from "../../execution/client.js";
-import type { Bar, MarkPriceUpdate, OrderBookDeltas, QuoteTick, TradeTick } from "../../model/data.js";
+import {
+  ACTION_CLEAR,
+  ACTION_DELETE,
+  type Bar,
+  BarSpecification,
+  type BookDeltaColumns,
+  type MarkPriceUpdate,
+  type OrderBookDeltas,
+  type QuoteTick,
+  type TradeTick,
+} from "../../model/data.js";
 import {
   AggressorSide,
   BookAction,
@@ -38,6 +51,8 @@ import {
   OrderStatus,
   OrderType,
   TimeInForce,
+  TrailingOffsetType,
+  TriggerType,
 } from "../../model/enums.js";
 import { formatRaw, parseDecimal, rescale } from "../../model/fixed.js";
 import {
@@ -51,10 +66,10 @@ import { Price, Quantity } from "../../model/values.js";
 import { EngineEventKind, EXTERNAL_OWNER, Reason, reasonName } from "./codes.js";
 import { FeeSchedule } from "./fees.js";
 import { type BarPathRule, barPath, type FillModelKind, queueAfterLevelUpdate } from "./fill-models.js";
-import { NodeState } from "./l3-book.js";
-import { LatencyModel } from "./latency.js";
+import { BookSide, NodeState, type PriceLevel } from "./l3-book.js";
+import { type LatencyConfig, LatencyModel } from "./latency.js";
 import { type EngineEvent, MatchingEngine, type OrderRequest } from "./matching-engine.js";
-import { conditionMet } from "./triggers.js";
+import { conditionMet, isConditionalType, triggerCategory } from "./triggers.js";
 
 export type { BarPathRule, FillModelKind } from "./fill-models.js";
 
@@ -62,6 +77,8 @@ export type { BarPathRule, FillModelKind } from "./fill-models.js";
 export const OWN_OWNER = 1;
 /** External mirror order ids: base + 2 × raw price + side (0 bid, 1 ask); own ids count from 1. */
 const EXT_ID_BASE = 2 ** 51;
+/** How many closed orders `fetchOrder` still answers (the most recent ones). */
+const CLOSED_KEPT = 10_000;
 /** Queue ahead of an order whose depth is unknown (trades model, behind the touch). */
 const UNKNOWN_QUEUE = Number.POSITIVE_INFINITY;
 
@@ -73,12 +90,22 @@ export interface SimulatedExchangeConfig {
   /** Seeded; used for latency jitter only. */
   rng: Rng;
   fillModel: FillModelKind;
-  /** Constant + seeded uniform jitter in [0, jitterUs], µs; default all 0 (synchronous). */
-  latency?: { entryUs: number; ackUs: number; jitterUs: number };
+  /**
+   * Constant + seeded uniform jitter in [0, jitterUs], µs; default all 0 (synchronous). Market
+   * data latency (`marketDataUs`, `marketDataJitterUs`) is applied by the driver (the backtest
+   * engine) through {@link SimulatedExchange.marketDataTime}.
+   */
+  latency?: LatencyConfig;
   /** Decimal rates overriding every instrument's makerFee / takerFee. */
   fees?: { maker: string; taker: string };
   /** Intra-bar path of the bar model (default proximity). */
   barPath?: BarPathRule;
+  /**
+   * Bar model: fill on these finer bars only (a bar specification such as "1-MINUTE-LAST"); the
+   * instrument's other bars (e.g. the strategy's 1-hour bars) are ignored by the venue. Default:
+   * every bar of the instrument.
+   */
+  fillBars?: string;
   /**
    * Signed raw position (instrument size precision) for reduce-only checks. It must include every
    * fill synchronously; default: the venue's own position, built from its fills.
@@ -111,6 +138,10 @@ class OwnOrder {
   queueAhead = 0;
   restSeq = -1;
   watch: LevelWatch | null = null;
+  /** Waiting for its trigger (counted in `SimBook.pendingCount`). */
+  pending = false;
+  /** Triggers on the bid/ask. */
+  bidAsk = false;
 
   constructor(
     readonly id: number,
@@ -139,10 +170,11 @@ class LevelWatch {
   ) {}
 }
 
+/** A command on its way to the venue; `sentAt` = the clock time it was sent (µs). */
 type HeldCommand =
-  | { kind: "create"; request: VenueOrderRequest }
-  | { kind: "cancel"; clientOrderId: ClientOrderId; instrumentId: InstrumentId }
-  | { kind: "edit"; request: VenueEditRequest };
+  | { kind: "create"; request: VenueOrderRequest; sentAt: number }
+  | { kind: "cancel"; clientOrderId: ClientOrderId; instrumentId: InstrumentId; sentAt: number }
+  | { kind: "edit"; request: VenueEditRequest; sentAt: number };
 
 /** Per-instrument state: engine, own orders, queue watches, position. */
 class SimBook {
@@ -162,6 +194,11 @@ class SimBook {
   /** Live own orders by engine id. */
   readonly live = new Map<number, OwnOrder>();
   readonly watches = new Map<number, LevelWatch>();
+  /** Range of watched prices per side (lo > hi when none): a cheap filter before the map. */
+  watchBidLo = Number.POSITIVE_INFINITY;
+  watchBidHi = Number.NEGATIVE_INFINITY;
+  watchAskLo = Number.POSITIVE_INFINITY;
+  watchAskHi = Number.NEGATIVE_INFINITY;
   /** Own orders touched by the current engine command (queue position to (re)compute). */
   readonly touched: OwnOrder[] = [];
   position = 0;
@@ -172,6 +209,23 @@ class SimBook {
   bidSz = 0;
   askSz = 0;
   readonly trades: TradeReport[] = [];
+  /**
+   * The recorded liquidity as plain L2 ladders (level `volume` = recorded size, `taken` = what
+   * our takers consumed since the level's last update); no order objects.
+   */
+  readonly recBids: BookSide;
+  readonly recAsks: BookSide;
+  /** Own orders waiting for a trigger; those on the bid/ask. */
+  pendingCount = 0;
+  bidAskCount = 0;
+  /** Recorded levels materialised into the engine for the current command. */
+  private readonly matIds: number[] = [];
+  private readonly matLevels: PriceLevel[] = [];
+  private readonly matQty: number[] = [];
+  private matBid = false;
+  private matAsk = false;
+  private matBeyondBid = Number.NaN;
+  private matBeyondAsk = Number.NaN;
 
   constructor(
     readonly instrument: Instrument,
@@ -194,10 +248,13 @@ class SimBook {
         : scaledLimit(instrument.maxNotional, scale, false);
     const id = instrument.id;
     const pos = positionOf === undefined ? () => this.position : () => positionOf(id);
+    this.recBids = new BookSide(true, this.tick);
+    this.recAsks = new BookSide(false, this.tick);
     this.engine = MatchingEngine.forInstrument(instrument, {
       listener: (e) => exchange.onEngineEvent(this, e),
       positionOf: (owner) => (owner === OWN_OWNER ? pos() : 0),
       startTime: Math.max(0, exchange.clock.timestampUs()),
+      externalTouch: (isBuy) => this.externalTouch(isBuy),
     });
   }
 
@@ -228,6 +285,17 @@ class SimBook {
     }
   }
 
+  /** A raw value at precision `from` rescaled to `to`; throws (data error) when not exact. */
+  rawAt(raw: number, from: number, to: number, what: string): number {
+    try {
+      return rescale(raw, from, to);
+    } catch {
+      throw new RangeError(
+        `${this.instrument.id}: ${what} ${formatRaw(raw, from)} does not fit precision ${to}`,
+      );
+    }
+  }
+
   price(raw: number): Price {
     return Price.fromRaw(raw, this.pricePrecision);
   }
@@ -236,60 +304,204 @@ class SimBook {
     return Quantity.fromRaw(raw, this.sizePrecision);
   }
 
+  /** Engine time to `now`: GTD/DAY expiries (only bid/ask triggers can fire then). */
   advance(now: number): void {
-    if (now > this.engine.now) this.engine.advanceTime(now);
-  }
-
-  // ------------------------------------------------------------ external liquidity mirror
-
-  /** Sets the mirrored external level to `size` (0 removes it); a consumed level is refreshed. */
-  setExternal(isBuy: boolean, price: number, size: number): void {
-    const id = SimBook.extId(isBuy, price);
-    const e = this.engine;
-    const node = e.getOrder(id);
-    if (size === 0) {
-      if (node !== undefined) e.cancel(id);
+    if (now <= this.engine.now) return;
+    if (this.bidAskCount === 0) {
+      this.engine.advanceTime(now);
       return;
     }
-    if (node !== undefined) {
-      if (node.leaves === node.quantity) {
-        if (node.quantity !== size) e.modify(id, null, size);
-        return;
-      }
-      e.cancel(id);
+    this.prepare(0, 0, true);
+    this.engine.advanceTime(now);
+    this.settle();
+  }
+
+  /**
+   * Whether own pending orders may fire in a command that moves reference `category` (0 last,
+   * 2 mark) to `px`: a bid/ask order is pending (own book changes move its reference), or one of
+   * that category is satisfied at `px` (a trailing stop moves away from `px`, so its current
+   * trigger decides).
+   */
+  mayFire(category: number, px: number): boolean {
+    if (this.pendingCount === 0) return false;
+    if (this.bidAskCount > 0) return true;
+    for (const o of this.live.values()) {
+      if (!o.pending) continue;
+      const n = this.engine.getOrder(o.id);
+      if (n === undefined || triggerCategory(n.triggerType) !== category) continue;
+      if (conditionMet(n.type, n.isBuy, n.triggerPrice, px)) return true;
     }
-    const ok = e.submit({
-      orderId: id,
-      owner: EXTERNAL_OWNER,
-      side: isBuy ? OrderSide.Buy : OrderSide.Sell,
-      type: OrderType.Limit,
-      price,
-      quantity: size,
-      timeInForce: TimeInForce.GTC,
-    });
-    if (!ok) {
+    return false;
+  }
+
+  // ------------------------------------------------------------ recorded ladder
+
+  /**
+   * Sets the recorded level (0 removes it); what our takers had consumed there is available
+   * again. A level at or through own resting orders of the other side fills them (the book
+   * moving through them).
+   */
+  setRecorded(isBid: boolean, price: number, size: number): void {
+    this.checkLevel(isBid, price, size);
+    this.putRecorded(isBid, price, size);
+  }
+
+  /** Throws (data error) unless the level is on the instrument's tick and lot grid. */
+  checkLevel(isBid: boolean, price: number, size: number): void {
+    const t = price / this.tick;
+    const n = size / this.lot;
+    if (!(t > 0) || t !== Math.floor(t) || !(n >= 0) || n !== Math.floor(n)) {
       throw new RangeError(
-        `${this.instrument.id}: recorded level ${isBuy ? "bid" : "ask"} ${formatRaw(price, this.pricePrecision)} x ${formatRaw(size, this.sizePrecision)} is not on the instrument's tick/lot grid`,
+        `${this.instrument.id}: recorded level ${isBid ? "bid" : "ask"} ${formatRaw(price, this.pricePrecision)} x ${formatRaw(size, this.sizePrecision)} is not on the instrument's tick/lot grid`,
       );
     }
   }
 
-  /** Recorded size of a mirrored level (before our consumption), 0 when absent. */
-  externalRecorded(isBuy: boolean, price: number): number {
-    const node = this.engine.getOrder(SimBook.extId(isBuy, price));
-    return node === undefined ? 0 : node.quantity;
+  /** {@link setRecorded} for a level already checked. */
+  putRecorded(isBid: boolean, price: number, size: number): void {
+    const level = (isBid ? this.recBids : this.recAsks).setVolume(price, size);
+    if (level !== null && this.live.size !== 0) this.throughOwn(isBid, level);
   }
 
-  externalAvailable(isBuy: boolean, price: number): number {
-    const node = this.engine.getOrder(SimBook.extId(isBuy, price));
-    return node === undefined ? 0 : node.leaves;
+  /**
+   * Own resting orders of the other side at or through a recorded level fill against it as
+   * maker at their own price, best first, up to the level's available size (then consumed).
+   */
+  private throughOwn(isBid: boolean, level: PriceLevel): void {
+    const own = isBid ? this.engine.asks : this.engine.bids;
+    const px = level.price;
+    for (;;) {
+      const rem = level.volume - level.taken;
+      const l = own.best();
+      if (rem <= 0 || l === null || (isBid ? l.price > px : l.price < px)) return;
+      const node = l.head!;
+      const q = this.engine.fillResting(node.id, Math.min(node.leaves, rem), node.price);
+      level.taken += q;
+      if (q === 0 && own.best() === l && l.head === node) return;
+    }
   }
 
-  /** Removes every mirrored external order. */
-  clearExternal(): void {
-    const ids: number[] = [];
-    for (const n of this.engine.liveOrders()) if (n.owner === EXTERNAL_OWNER) ids.push(n.id);
-    for (const id of ids) this.engine.cancel(id);
+  /** Recorded size at a level (before our consumption), 0 when absent. */
+  recordedAt(isBid: boolean, price: number): number {
+    const l = (isBid ? this.recBids : this.recAsks).levelAt(price);
+    return l === null ? 0 : l.volume;
+  }
+
+  /** What is left of a recorded level after our consumption, 0 when absent. */
+  availableAt(isBid: boolean, price: number): number {
+    const l = (isBid ? this.recBids : this.recAsks).levelAt(price);
+    return l === null ? 0 : l.volume - l.taken;
+  }
+
+  /** Best recorded price with liquidity left on a side, NaN when none. */
+  bestAvailable(isBid: boolean): number {
+    const side = isBid ? this.recBids : this.recAsks;
+    let l = side.best();
+    if (l !== null && l.taken === 0) return l.price;
+    while (l !== null && l.taken >= l.volume) l = side.worse(l);
+    return l === null ? Number.NaN : l.price;
+  }
+
+  /** Whether a limit price reaches recorded liquidity left on the other side. */
+  reaches(isBuy: boolean, price: number): boolean {
+    return isBuy ? price >= this.bestAvailable(false) : price <= this.bestAvailable(true);
+  }
+
+  /** Best price a taker would meet (recorded with liquidity left, or own resting), NaN when none. */
+  touch(isBuyTaker: boolean): number {
+    const rec = this.bestAvailable(!isBuyTaker);
+    const own = isBuyTaker ? this.engine.bestAsk() : this.engine.bestBid();
+    if (Number.isNaN(rec)) return own;
+    if (Number.isNaN(own)) return rec;
+    return isBuyTaker ? Math.min(rec, own) : Math.max(rec, own);
+  }
+
+  /** The engine's bid/ask trigger reference outside its book: the recorded touch not materialised. */
+  private externalTouch(isBuy: boolean): number {
+    if (isBuy) return this.matAsk ? this.matBeyondAsk : this.bestAvailable(false);
+    return this.matBid ? this.matBeyondBid : this.bestAvailable(true);
+  }
+
+  /**
+   * Before an engine command that may take liquidity: the best recorded levels are put into the
+   * engine as {@link EXTERNAL_OWNER} orders — for buy takers asks up to `buyNeed`, for sell
+   * takers bids up to `sellNeed`, plus, when `triggers` (own pending orders may fire in this
+   * command), what all of them could need. {@link settle} takes them out again.
+   * O(levels materialised); nothing when no need.
+   */
+  prepare(buyNeed: number, sellNeed: number, triggers: boolean): void {
+    if (triggers && this.pendingCount > 0) {
+      for (const o of this.live.values()) {
+        if (!o.pending) continue;
+        if (o.isBuy) buyNeed += o.quantityRaw - o.filledRaw;
+        else sellNeed += o.quantityRaw - o.filledRaw;
+      }
+    }
+    if (buyNeed > 0) this.materialize(true, buyNeed);
+    if (sellNeed > 0) this.materialize(false, sellNeed);
+  }
+
+  private materialize(buyTaker: boolean, need: number): void {
+    const side = buyTaker ? this.recAsks : this.recBids;
+    const e = this.engine;
+    let cum = 0;
+    let l = side.best();
+    for (; l !== null && cum < need; l = side.worse(l)) {
+      const avail = l.volume - l.taken;
+      if (avail <= 0) continue;
+      const id = SimBook.extId(!buyTaker, l.price);
+      const ok = e.submit({
+        orderId: id,
+        owner: EXTERNAL_OWNER,
+        side: buyTaker ? OrderSide.Sell : OrderSide.Buy,
+        type: OrderType.Limit,
+        price: l.price,
+        quantity: avail,
+        timeInForce: TimeInForce.GTC,
+      });
+      if (!ok) {
+        throw new RangeError(
+          `${this.instrument.id}: recorded level ${buyTaker ? "ask" : "bid"} ${formatRaw(l.price, this.pricePrecision)} x ${formatRaw(avail, this.sizePrecision)} cannot be simulated (price or size out of range)`,
+        );
+      }
+      this.matIds.push(id);
+      this.matLevels.push(l);
+      this.matQty.push(avail);
+      cum += avail;
+    }
+    while (l !== null && l.taken >= l.volume) l = side.worse(l);
+    const beyond = l === null ? Number.NaN : l.price;
+    if (buyTaker) {
+      this.matAsk = true;
+      this.matBeyondAsk = beyond;
+    } else {
+      this.matBid = true;
+      this.matBeyondBid = beyond;
+    }
+  }
+
+  /** After the command: what our takers took stays taken on the ladder; the copies leave. */
+  settle(): void {
+    const ids = this.matIds;
+    const n = ids.length;
+    this.matAsk = false;
+    this.matBid = false;
+    if (n === 0) return;
+    const e = this.engine;
+    for (let i = 0; i < n; i++) {
+      const node = e.getOrder(ids[i]);
+      this.matLevels[i].taken += this.matQty[i] - (node === undefined ? 0 : node.leaves);
+    }
+    for (let i = 0; i < n; i++) if (e.getOrder(ids[i]) !== undefined) e.cancel(ids[i]);
+    ids.length = 0;
+    this.matLevels.length = 0;
+    this.matQty.length = 0;
+  }
+
+  /** Removes every recorded level. */
+  clearRecorded(): void {
+    this.recBids.clearVolumes();
+    this.recAsks.clearVolumes();
   }
 
   // ------------------------------------------------------------ queue position
@@ -322,16 +534,16 @@ class SimBook {
     let w = this.watches.get(key);
     if (w === undefined) {
       w = new LevelWatch(isBuy, price);
-      if (model === "l2") w.recorded = this.externalRecorded(isBuy, price);
-      else
-        w.recorded = price === (isBuy ? this.bidPx : this.askPx) ? this.externalRecorded(isBuy, price) : -1;
+      if (model === "l2") w.recorded = this.recordedAt(isBuy, price);
+      else w.recorded = price === (isBuy ? this.bidPx : this.askPx) ? this.recordedAt(isBuy, price) : -1;
       this.watches.set(key, w);
+      this.watchRange();
     }
     if (model === "l2") {
-      o.queueAhead = this.externalAvailable(isBuy, price);
+      o.queueAhead = this.availableAt(isBuy, price);
     } else {
       const touch = isBuy ? this.bidPx : this.askPx;
-      if (price === touch) o.queueAhead = this.externalAvailable(isBuy, price);
+      if (price === touch) o.queueAhead = this.availableAt(isBuy, price);
       else if (Number.isNaN(touch) || (isBuy ? price > touch : price < touch)) o.queueAhead = 0;
       else o.queueAhead = UNKNOWN_QUEUE;
     }
@@ -344,8 +556,51 @@ class SimBook {
     if (w === null) return;
     const i = w.orders.indexOf(o);
     if (i >= 0) w.orders.splice(i, 1);
-    if (w.orders.length === 0) this.watches.delete(w.isBuy ? w.price : -w.price);
+    if (w.orders.length === 0) {
+      this.watches.delete(w.isBuy ? w.price : -w.price);
+      this.watchRange();
+    }
     o.watch = null;
+  }
+
+  private watchRange(): void {
+    let bl = Number.POSITIVE_INFINITY;
+    let bh = Number.NEGATIVE_INFINITY;
+    let al = Number.POSITIVE_INFINITY;
+    let ah = Number.NEGATIVE_INFINITY;
+    for (const w of this.watches.values()) {
+      if (w.isBuy) {
+        if (w.price < bl) bl = w.price;
+        if (w.price > bh) bh = w.price;
+      } else {
+        if (w.price < al) al = w.price;
+        if (w.price > ah) ah = w.price;
+      }
+    }
+    this.watchBidLo = bl;
+    this.watchBidHi = bh;
+    this.watchAskLo = al;
+    this.watchAskHi = ah;
+  }
+
+  /** The watch of own orders resting at a price, if any. */
+  watchAt(isBid: boolean, price: number): LevelWatch | undefined {
+    if (
+      isBid
+        ? price < this.watchBidLo || price > this.watchBidHi
+        : price < this.watchAskLo || price > this.watchAskHi
+    )
+      return undefined;
+    return this.watches.get(isBid ? price : -price);
+  }
+
+  /** Fills all of a resting own order at `price` (the market went through it), iceberg refills too. */
+  fillThrough(id: number, price: number): void {
+    for (;;) {
+      const node = this.engine.getOrder(id);
+      if (node === undefined || node.state !== NodeState.Resting) return;
+      if (this.engine.fillResting(id, node.leaves, price) === 0) return;
+    }
   }
 
   /** A recorded level changed from its last recorded size to `newSize`: queue rule (L2). */
@@ -367,11 +622,14 @@ class SimBook {
     if (this.watches.size === 0) return;
     const hitsBids = aggressor !== AggressorSide.Buyer;
     const hitsAsks = aggressor !== AggressorSide.Seller;
-    const levels: LevelWatch[] = [];
+    let levels: LevelWatch[] | null = null;
     for (const w of this.watches.values()) {
-      if (w.isBuy ? hitsBids && w.price >= price : hitsAsks && w.price <= price) levels.push(w);
+      if (w.isBuy ? hitsBids && w.price >= price : hitsAsks && w.price <= price) {
+        if (levels === null) levels = [];
+        levels.push(w);
+      }
     }
-    if (levels.length === 0) return;
+    if (levels === null) return;
     // Best price first (the aggressor reached it first), then by priority within a level.
     levels.sort((a, b) =>
       a.isBuy === b.isBuy ? (a.isBuy ? b.price - a.price : a.price - b.price) : a.isBuy ? -1 : 1,
@@ -412,7 +670,9 @@ class SimBook {
         if (o.queueAhead !== UNKNOWN_QUEUE) o.queueAhead = Math.max(0, o.queueAhead - ext);
     }
     for (let i = 0; i < fillIds.length; i++) {
-      if (fillQty[i] > 0) this.engine.fillResting(fillIds[i], fillQty[i], fillPx[i]);
+      if (fillQty[i] <= 0) continue;
+      if (fillPx[i] !== price) this.fillThrough(fillIds[i], fillPx[i]);
+      else this.engine.fillResting(fillIds[i], fillQty[i], fillPx[i]);
       this.syncResting();
     }
   }
@@ -430,9 +690,17 @@ export class SimulatedExchange implements ExecutionClient {
   readonly clock: Clock;
   readonly fillModel: FillModelKind;
   readonly barPathRule: BarPathRule;
+  /** Bar model: the specification of the bars filled on (null: all). */
+  readonly fillBars: string | null;
   private readonly latency: LatencyModel;
   private readonly books = new Map<InstrumentId, SimBook>();
   private readonly byClient = new Map<string, { book: SimBook; order: OwnOrder }>();
+  /**
+   * Closed orders still answered by `fetchOrder`, oldest first (a ring of {@link CLOSED_KEPT}):
+   * older ones are forgotten, so a long run keeps O(live + CLOSED_KEPT) orders, not all of them.
+   */
+  private readonly closedRing: (OwnOrder | undefined)[] = new Array(CLOSED_KEPT);
+  private closedNext = 0;
   private sink: ExecutionReportSink | null = null;
   private outbox: VenueReport[] = [];
   private readonly deliverQueue: VenueReport[] = [];
@@ -456,6 +724,7 @@ export class SimulatedExchange implements ExecutionClient {
     this.clock = config.clock;
     this.fillModel = config.fillModel;
     this.barPathRule = rule;
+    this.fillBars = config.fillBars === undefined ? null : BarSpecification.parse(config.fillBars).toString();
     this.latency = new LatencyModel(config.latency, config.rng);
     if (config.fees !== undefined) {
       parseDecimal(config.fees.maker);
@@ -477,9 +746,31 @@ export class SimulatedExchange implements ExecutionClient {
     }
   }
 
+  /** True when strategies see this venue's market data later than it happens. */
+  get delaysMarketData(): boolean {
+    return this.latency.delaysMarketData;
+  }
+
+  /**
+   * When market data that happened at `ts` on this venue reaches strategies: `ts` +
+   * `marketDataUs` + seeded jitter in [0, `marketDataJitterUs`], never before the previous one.
+   */
+  marketDataTime(ts: number): number {
+    return this.latency.marketDataTime(ts);
+  }
+
   /** The matching engine of an instrument (read-only use: queries, tests). */
   engineOf(instrumentId: InstrumentId): MatchingEngine {
     return this.book(instrumentId).engine;
+  }
+
+  /**
+   * The recorded touch with what our takers consumed taken off (raw prices, NaN when a side has
+   * nothing left): what the next own taker would meet from the recorded data.
+   */
+  recordedTouch(instrumentId: InstrumentId): { bid: number; ask: number } {
+    const b = this.book(instrumentId);
+    return { bid: b.bestAvailable(true), ask: b.bestAvailable(false) };
   }
 
   /** Queue ahead (raw size) of a resting own order, undefined when it is not resting/unknown. */
@@ -514,7 +805,7 @@ export class SimulatedExchange implements ExecutionClient {
   // ------------------------------------------------------------------ commands
 
   createOrder(request: VenueOrderRequest): void {
-    this.send({ kind: "create", request });
+    this.send({ kind: "create", request, sentAt: this.clock.timestampUs() });
   }
 
   cancelOrder(
@@ -522,11 +813,11 @@ export class SimulatedExchange implements ExecutionClient {
     _venueOrderId: VenueOrderId | null,
     instrumentId: InstrumentId,
   ): void {
-    this.send({ kind: "cancel", clientOrderId, instrumentId });
+    this.send({ kind: "cancel", clientOrderId, instrumentId, sentAt: this.clock.timestampUs() });
   }
 
   editOrder(request: VenueEditRequest): void {
-    this.send({ kind: "edit", request });
+    this.send({ kind: "edit", request, sentAt: this.clock.timestampUs() });
   }
 
   private send(cmd: HeldCommand): void {
@@ -614,12 +905,13 @@ export class SimulatedExchange implements ExecutionClient {
       );
       return;
     }
-    if (r.displayQty !== null) {
+    const display = r.displayQty === null ? null : toRaw(r.displayQty, book.sizePrecision);
+    if (display === null && r.displayQty !== null) {
       this.reject(
         book,
         o,
-        "DISPLAY_QTY_UNSUPPORTED",
-        "iceberg (display quantity) orders are not supported by the simulated venue",
+        reasonName(Reason.QuantityNotMultipleOfLot),
+        `display quantity ${r.displayQty} is finer than the size increment ${book.instrument.sizeIncrement}`,
       );
       return;
     }
@@ -644,9 +936,30 @@ export class SimulatedExchange implements ExecutionClient {
       timeInForce: r.timeInForce,
       postOnly: r.postOnly,
       reduceOnly: r.reduceOnly,
+      displayQty: display,
+      expireTime: r.expireTime ?? null,
+      triggerType: r.triggerType,
+      trailingOffset: offsetRaw(r.trailingOffset, r.trailingOffsetType, book.pricePrecision),
+      limitOffset: offsetRaw(r.limitOffset, r.trailingOffsetType, book.pricePrecision),
+      trailingOffsetType: r.trailingOffsetType,
     };
+    o.bidAsk = r.triggerType === TriggerType.BidAsk;
+    // Recorded liquidity goes into the engine only when this order could take it.
+    const isBuy = r.side === OrderSide.Buy;
+    const need = price === null || trig !== null || book.reaches(isBuy, price) ? qty : 0;
+    book.prepare(isBuy ? need : 0, isBuy ? 0 : need, need > 0 || book.bidAskCount > 0);
     book.engine.submit(req);
+    book.settle();
     book.syncResting();
+    const exp = r.expireTime;
+    if (o.live && exp != null && r.timeInForce === TimeInForce.GTD) {
+      // The order expires at its time even when no market data arrives then.
+      this.clock.setTimeAlert(`${this.venue}:sim:gtd:${++this.timerSeq}`, exp, () => {
+        book.advance(this.now());
+        book.syncResting();
+        this.flush();
+      });
+    }
   }
 
   /**
@@ -672,7 +985,7 @@ export class SimulatedExchange implements ExecutionClient {
     if (inst.minNotional === null && inst.maxNotional === null) return null;
     let ref = price ?? trig ?? Number.NaN;
     if (Number.isNaN(ref)) {
-      ref = isBuy ? book.engine.bestAsk() : book.engine.bestBid();
+      ref = book.touch(isBuy);
       if (Number.isNaN(ref)) ref = book.engine.lastPrice;
     }
     if (Number.isNaN(ref)) {
@@ -702,6 +1015,7 @@ export class SimulatedExchange implements ExecutionClient {
     o.status = OrderStatus.Rejected;
     o.reason = `${code}: ${reason}`;
     o.live = false;
+    if (this.byClient.get(o.clientOrderId.value)?.order === o) this.retire(o);
     this.outbox.push({
       kind: "rejected",
       clientOrderId: o.clientOrderId,
@@ -723,9 +1037,12 @@ export class SimulatedExchange implements ExecutionClient {
       });
       return;
     }
-    e.book.advance(now);
-    e.book.engine.cancel(e.order.id);
-    e.book.syncResting();
+    const book = e.book;
+    book.advance(now);
+    book.prepare(0, 0, book.bidAskCount > 0);
+    book.engine.cancel(e.order.id);
+    book.settle();
+    book.syncResting();
   }
 
   private executeEdit(r: VenueEditRequest): void {
@@ -778,7 +1095,14 @@ export class SimulatedExchange implements ExecutionClient {
       });
       return;
     }
+    const newPrice = price ?? o.priceRaw;
+    const need =
+      o.pending || newPrice === 0 || book.reaches(o.isBuy, newPrice)
+        ? (qty ?? o.quantityRaw) - o.filledRaw
+        : 0;
+    book.prepare(o.isBuy ? need : 0, o.isBuy ? 0 : need, need > 0 || book.bidAskCount > 0);
     book.engine.modify(o.id, price, qty, trig);
+    book.settle();
     book.syncResting();
   }
 
@@ -803,6 +1127,14 @@ export class SimulatedExchange implements ExecutionClient {
     switch (kind) {
       case EngineEventKind.Accepted:
         o.status = OrderStatus.Accepted;
+        // Trailing stops: the trigger (and limit) the engine computed.
+        if (e.triggerPrice !== 0) o.triggerRaw = e.triggerPrice;
+        if (e.price !== 0) o.priceRaw = e.price;
+        if (isConditionalType(e.orderType)) {
+          o.pending = true;
+          book.pendingCount++;
+          if (o.bidAsk) book.bidAskCount++;
+        }
         book.touched.push(o);
         this.outbox.push({
           kind: "accepted",
@@ -825,6 +1157,7 @@ export class SimulatedExchange implements ExecutionClient {
         return;
       case EngineEventKind.Triggered:
         o.status = OrderStatus.Triggered;
+        this.unpend(book, o);
         book.touched.push(o);
         this.outbox.push({
           kind: "triggered",
@@ -834,6 +1167,11 @@ export class SimulatedExchange implements ExecutionClient {
         });
         return;
       case EngineEventKind.Updated: {
+        if (e.reason === Reason.IcebergRefilled) {
+          // Not a change the owner asked for: the refill re-joins the queue, no report.
+          book.touched.push(o);
+          return;
+        }
         const qtyChanged = e.quantity !== o.quantityRaw;
         const pxChanged = e.price !== o.priceRaw;
         const trChanged = e.triggerPrice !== o.triggerRaw;
@@ -883,10 +1221,32 @@ export class SimulatedExchange implements ExecutionClient {
     }
   }
 
+  private unpend(book: SimBook, o: OwnOrder): void {
+    if (!o.pending) return;
+    o.pending = false;
+    book.pendingCount--;
+    if (o.bidAsk) book.bidAskCount--;
+  }
+
   private close(book: SimBook, o: OwnOrder): void {
+    this.unpend(book, o);
     o.live = false;
     book.live.delete(o.id);
     if (o.watch !== null) book.leave(o);
+    this.retire(o);
+  }
+
+  /** A closed order joins the ring of those still answered; the oldest one is forgotten. */
+  private retire(o: OwnOrder): void {
+    const ring = this.closedRing;
+    const i = this.closedNext;
+    const old = ring[i];
+    if (old !== undefined) {
+      const key = old.clientOrderId.value;
+      if (this.byClient.get(key)?.order === old) this.byClient.delete(key);
+    }
+    ring[i] = o;
+    this.closedNext = i + 1 === ring.length ? 0 : i + 1;
   }
 
   private onFill(
@@ -972,65 +1332,123 @@ export class SimulatedExchange implements ExecutionClient {
     const book = this.books.get(d.instrumentId);
     if (book === undefined) return;
     book.advance(this.now());
-    const list = d.deltas;
-    let snapshot = d.isSnapshot;
-    for (let i = 0; i < list.length && !snapshot; i++)
-      if (list[i].action === BookAction.Clear) snapshot = true;
-    if (snapshot) {
-      this.applySnapshot(book, d);
-    } else {
-      // In message order, except that a level that would cross the opposite recorded side
-      // waits until the rest of the batch is applied (a batch is consistent only as a whole).
-      const eng = book.engine;
-      let deferred: number[] | null = null;
-      for (let i = 0; i < list.length; i++) {
-        const delta = list[i];
-        const o = delta.order;
-        if (o === null) continue;
-        const isBuy = o.side === DataBookSide.Bid;
-        const price = book.priceRaw(o.price, "book");
-        const size = delta.action === BookAction.Delete ? 0 : book.sizeRaw(o.size, "book");
-        if (size > 0 && (isBuy ? price >= eng.bestAsk() : price <= eng.bestBid())) {
-          if (deferred === null) deferred = [];
-          deferred.push(i);
-          continue;
-        }
-        this.applyLevel(book, isBuy, price, size);
-      }
-      if (deferred !== null) {
-        for (const i of deferred) {
-          const o = list[i].order!;
-          const size = list[i].action === BookAction.Delete ? 0 : book.sizeRaw(o.size, "book");
-          this.applyLevel(book, o.side === DataBookSide.Bid, book.priceRaw(o.price, "book"), size);
-        }
-      }
+    const cols = d.columns;
+    if (cols !== null) this.applyColumns(book, d.isSnapshot, cols);
+    else this.applyObjects(book, d);
+    if (book.bidAskCount > 0) {
+      // Bid/ask triggers see the recorded touch after the whole batch.
+      book.prepare(0, 0, true);
+      book.engine.checkTriggers();
+      book.settle();
     }
     book.syncResting();
     this.flush();
   }
 
-  private applyLevel(book: SimBook, isBuy: boolean, price: number, size: number): void {
-    if (book.watches.size !== 0) {
-      const w = book.watches.get(isBuy ? price : -price);
-      if (w !== undefined) {
-        const node = book.engine.getOrder(SimBook.extId(isBuy, price));
-        book.levelUpdated(w, node === undefined ? w.recorded : node.quantity, size);
+  /**
+   * A batch in message order, except that a level that would cross the opposite side (recorded
+   * liquidity left, or own resting orders) at that moment waits until the rest of the batch is
+   * applied (a venue batch is consistent only as a whole). Cost: O(levels changed).
+   */
+  private applyObjects(book: SimBook, d: OrderBookDeltas): void {
+    const list = d.deltas;
+    const n = list.length;
+    const sides = new Uint8Array(n);
+    const actions = new Uint8Array(n);
+    const prices = new Float64Array(n);
+    const sizes = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const delta = list[i];
+      const o = delta.order;
+      if (delta.action === BookAction.Clear || o === null) {
+        actions[i] = ACTION_CLEAR;
+        continue;
       }
+      sides[i] = o.side === DataBookSide.Bid ? 0 : 1;
+      prices[i] = book.priceRaw(o.price, "book");
+      if (delta.action === BookAction.Delete) actions[i] = ACTION_DELETE;
+      else sizes[i] = book.sizeRaw(o.size, "book");
     }
-    book.setExternal(isBuy, price, size);
+    this.applyLevels(book, d.isSnapshot, 0, n, sides, actions, prices, sizes);
   }
 
-  private applySnapshot(book: SimBook, d: OrderBookDeltas): void {
-    const old = new Map<LevelWatch, number>();
-    for (const w of book.watches.values()) old.set(w, book.externalRecorded(w.isBuy, w.price));
-    book.clearExternal();
-    for (const delta of d.deltas) {
-      const o = delta.order;
-      if (delta.action === BookAction.Clear || o === null) continue;
-      const size = delta.action === BookAction.Delete ? 0 : book.sizeRaw(o.size, "book");
-      book.setExternal(o.side === DataBookSide.Bid, book.priceRaw(o.price, "book"), size);
+  private applyColumns(book: SimBook, isSnapshot: boolean, c: BookDeltaColumns): void {
+    const n = c.count;
+    let from = c.offset;
+    let prices = c.prices;
+    let sizes = c.sizes;
+    let sides = c.sides;
+    let actions = c.actions;
+    if (c.pricePrecision !== book.pricePrecision || c.sizePrecision !== book.sizePrecision) {
+      prices = new Float64Array(n);
+      sizes = new Float64Array(n);
+      sides = c.sides.subarray(from, from + n);
+      actions = c.actions.subarray(from, from + n);
+      for (let i = 0; i < n; i++) {
+        if (actions[i] === ACTION_CLEAR) continue;
+        prices[i] = book.rawAt(c.prices[from + i], c.pricePrecision, book.pricePrecision, "book price");
+        sizes[i] = book.rawAt(c.sizes[from + i], c.sizePrecision, book.sizePrecision, "book size");
+      }
+      from = 0;
     }
-    for (const [w, oldSize] of old) book.levelUpdated(w, oldSize, book.externalRecorded(w.isBuy, w.price));
+    this.applyLevels(book, isSnapshot, from, from + n, sides, actions, prices, sizes);
+  }
+
+  /**
+   * Levels `from..to` (sides 0 bid / 1 ask, {@link ACTION_CODES} actions, raw prices and sizes at
+   * the instrument's precisions). A CLEAR anywhere makes the batch a snapshot.
+   */
+  private applyLevels(
+    book: SimBook,
+    isSnapshot: boolean,
+    from: number,
+    to: number,
+    sides: Uint8Array,
+    actions: Uint8Array,
+    prices: Float64Array,
+    sizes: Float64Array,
+  ): void {
+    // Checked as a whole first: a bad level leaves the recorded book untouched.
+    let snapshot = isSnapshot;
+    for (let i = from; i < to; i++) {
+      const a = actions[i];
+      if (a === ACTION_CLEAR) snapshot = true;
+      else book.checkLevel(sides[i] === 0, prices[i], a === ACTION_DELETE ? 0 : sizes[i]);
+    }
+    if (snapshot) {
+      const old = new Map<LevelWatch, number>();
+      for (const w of book.watches.values()) old.set(w, w.recorded);
+      book.clearRecorded();
+      for (let i = from; i < to; i++) {
+        const a = actions[i];
+        if (a !== ACTION_CLEAR)
+          book.putRecorded(sides[i] === 0, prices[i], a === ACTION_DELETE ? 0 : sizes[i]);
+      }
+      for (const [w, oldSize] of old) book.levelUpdated(w, oldSize, book.recordedAt(w.isBuy, w.price));
+      return;
+    }
+    let deferred: number[] | null = null;
+    for (let i = from; i < to; i++) {
+      const a = actions[i];
+      if (a === ACTION_CLEAR) continue;
+      const bid = sides[i] === 0;
+      const price = prices[i];
+      const size = a === ACTION_DELETE ? 0 : sizes[i];
+      if (size > 0 && (bid ? price >= book.touch(true) : price <= book.touch(false))) {
+        if (deferred === null) deferred = [];
+        deferred.push(i);
+        continue;
+      }
+      this.applyLevel(book, bid, price, size);
+    }
+    if (deferred !== null)
+      for (const i of deferred) this.applyLevel(book, sides[i] === 0, prices[i], sizes[i]);
+  }
+
+  private applyLevel(book: SimBook, isBid: boolean, price: number, size: number): void {
+    const w = book.watchAt(isBid, price);
+    if (w !== undefined) book.levelUpdated(w, w.recorded, size);
+    book.putRecorded(isBid, price, size);
   }
 
   /** A recorded trade: passive fills (L2 and trades models), then the last price (all but bars). */
@@ -1040,8 +1458,10 @@ export class SimulatedExchange implements ExecutionClient {
     if (book === undefined) return;
     book.advance(this.now());
     const price = book.priceRaw(t.price, "trade");
+    book.prepare(0, 0, book.mayFire(0, price));
     book.passiveFills(price, book.sizeRaw(t.size, "trade"), t.aggressorSide);
     book.engine.setLastPrice(price);
+    book.settle();
     book.syncResting();
     this.flush();
   }
@@ -1083,14 +1503,19 @@ export class SimulatedExchange implements ExecutionClient {
     // A side whose price and size did not change is not refreshed: what we took stays taken.
     const bidChanged = book.bidPx !== bid || book.bidSz !== bidSize;
     const askChanged = book.askPx !== ask || book.askSz !== askSize;
-    if (!Number.isNaN(book.bidPx) && book.bidPx !== bid) book.setExternal(true, book.bidPx, 0);
-    if (!Number.isNaN(book.askPx) && book.askPx !== ask) book.setExternal(false, book.askPx, 0);
+    if (!Number.isNaN(book.bidPx) && book.bidPx !== bid) book.setRecorded(true, book.bidPx, 0);
+    if (!Number.isNaN(book.askPx) && book.askPx !== ask) book.setRecorded(false, book.askPx, 0);
     book.bidPx = bid;
     book.askPx = ask;
     book.bidSz = bidSize;
     book.askSz = askSize;
-    if (bidChanged) book.setExternal(true, bid, bidSize);
-    if (askChanged) book.setExternal(false, ask, askSize);
+    if (bidChanged) book.setRecorded(true, bid, bidSize);
+    if (askChanged) book.setRecorded(false, ask, askSize);
+    if (book.bidAskCount > 0) {
+      book.prepare(0, 0, true);
+      book.engine.checkTriggers();
+      book.settle();
+    }
     book.syncResting();
     this.flush();
   }
@@ -1100,7 +1525,10 @@ export class SimulatedExchange implements ExecutionClient {
     const book = this.books.get(m.instrumentId);
     if (book === undefined) return;
     book.advance(this.now());
-    book.engine.setMarkPrice(book.priceRaw(m.markPrice, "mark"));
+    const mark = book.priceRaw(m.markPrice, "mark");
+    book.prepare(0, 0, book.mayFire(2, mark));
+    book.engine.setMarkPrice(mark);
+    book.settle();
     book.syncResting();
     this.flush();
   }
@@ -1113,6 +1541,7 @@ export class SimulatedExchange implements ExecutionClient {
     if (this.fillModel !== "bars") return;
     const book = this.books.get(bar.barType.instrumentId);
     if (book === undefined) return;
+    if (this.fillBars !== null && bar.barType.spec.toString() !== this.fillBars) return;
     // The open happens at the bar's open time (not before anything already processed).
     this.barOpenTime = bar.tsOpen;
     book.advance(this.now());
@@ -1126,7 +1555,11 @@ export class SimulatedExchange implements ExecutionClient {
     // Commands for other instruments wait for their own instrument's next bar.
     const held: HeldCommand[] = [];
     const others: HeldCommand[] = [];
-    for (const cmd of this.held) (this.books.get(instrumentOf(cmd)) === book ? held : others).push(cmd);
+    // Commands sent after this bar opened (e.g. on a coarser bar closing at the same time as this
+    // finer one) wait for a later bar: an order never fills at a price before it was sent.
+    for (const cmd of this.held) {
+      (this.books.get(instrumentOf(cmd)) === book && cmd.sentAt <= bar.tsOpen ? held : others).push(cmd);
+    }
     this.held = others;
     const later: HeldCommand[] = [];
     for (const cmd of held) {
@@ -1217,7 +1650,7 @@ export class SimulatedExchange implements ExecutionClient {
     for (const i of order) {
       const node = book.engine.getOrder(ids[i]);
       if (node === undefined || node.state !== NodeState.Resting) continue;
-      book.engine.fillResting(ids[i], node.leaves, atOpen ? px : prices[i]);
+      book.fillThrough(ids[i], atOpen ? px : prices[i]);
     }
     book.syncResting();
   }
@@ -1242,7 +1675,9 @@ export class SimulatedExchange implements ExecutionClient {
     }
     const askAtPx = buys > 0 && sells === 0 ? true : sells > 0 && buys === 0 ? false : up;
     this.setQuote(book, px, askAtPx);
+    book.prepare(0, 0, book.mayFire(0, px));
     book.engine.setLastPrice(px);
+    book.settle();
     this.removeQuote(book, px);
     book.syncResting();
   }
@@ -1255,14 +1690,14 @@ export class SimulatedExchange implements ExecutionClient {
     const t = book.tick;
     const bid = askAtPx ? px - t : px;
     const ask = askAtPx ? px : px + t;
-    if (bid > 0) book.setExternal(true, bid, book.huge);
-    book.setExternal(false, ask, book.huge);
+    if (bid > 0) book.setRecorded(true, bid, book.huge);
+    book.setRecorded(false, ask, book.huge);
   }
 
   private removeQuote(book: SimBook, px: number): void {
     const t = book.tick;
-    for (const p of [px - t, px]) if (p > 0) book.setExternal(true, p, 0);
-    for (const p of [px, px + t]) book.setExternal(false, p, 0);
+    for (const p of [px - t, px]) if (p > 0) book.setRecorded(true, p, 0);
+    for (const p of [px, px + t]) book.setRecorded(false, p, 0);
   }
 
   // ------------------------------------------------------------------ queries
@@ -1341,6 +1776,23 @@ function scaledLimit(text: string, scale: number, ceil: boolean): number | undef
 
 function instrumentOf(cmd: HeldCommand): InstrumentId {
   return cmd.kind === "cancel" ? cmd.instrumentId : cmd.request.instrumentId;
+}
+
+/**
+ * A trailing offset in the engine's unit: PRICE offsets (a price distance such as 0.5) become raw
+ * price units at `pricePrecision` (NaN when not exact there, so the engine rejects it with
+ * INVALID_TRAILING_OFFSET); basis points and ticks pass unchanged.
+ */
+function offsetRaw(
+  v: number | null | undefined,
+  unit: TrailingOffsetType | undefined,
+  pricePrecision: number,
+): number | null {
+  if (v == null) return null;
+  if (unit !== undefined && unit !== TrailingOffsetType.Price) return v;
+  const x = v * 10 ** pricePrecision;
+  const r = Math.round(x);
+  return Math.abs(x - r) <= 1e-9 * Math.max(1, Math.abs(x)) ? r : Number.NaN;
 }
 
 /** Raw value at `precision`, or null when the value is finer than that precision. */

@@ -45,6 +45,10 @@ export class OrderNode {
   quantity = 0;
   /** Quantity still open (raw). Filled = quantity - leaves. */
   leaves = 0;
+  /** Iceberg: the quantity shown at a time (0: not an iceberg). */
+  display = 0;
+  /** Iceberg: the part of `leaves` not shown (resting orders only; shown = leaves - hidden). */
+  hidden = 0;
   /** Time priority: lower is earlier. Renewed when the order loses priority. */
   seq = 0;
   postOnly = false;
@@ -74,9 +78,14 @@ export class OrderNode {
 /** A price level: a FIFO queue of resting orders at one price, with its total open quantity. */
 export class PriceLevel {
   price = 0;
-  /** Sum of `leaves` of the orders in the queue. */
+  /** Sum of the shown open quantity (`leaves - hidden`) of the orders in the queue. */
   volume = 0;
   count = 0;
+  /**
+   * Recorded (L2) ladders only: the part of `volume` our own takers consumed since the level's
+   * last recorded update (`volume - taken` is what is still available).
+   */
+  taken = 0;
   head: OrderNode | null = null;
   tail: OrderNode | null = null;
   /** Position in the ladder: page and slot within it. */
@@ -263,7 +272,7 @@ export class BookSide {
     else tail.next = node;
     level.tail = node;
     level.count++;
-    level.volume += node.leaves;
+    level.volume += node.leaves - node.hidden;
   }
 
   /**
@@ -279,7 +288,7 @@ export class BookSide {
     if (next === null) level.tail = prev;
     else next.prev = prev;
     level.count--;
-    level.volume -= node.leaves;
+    level.volume -= node.leaves - node.hidden;
     node.prev = null;
     node.next = null;
     node.level = null;
@@ -298,6 +307,51 @@ export class BookSide {
     level.volume = 0;
     level.page = null;
     this.levelPool.push(level);
+  }
+
+  /**
+   * Recorded-ladder use (price → displayed size, no orders): sets the level at `price` to
+   * `volume` with nothing taken, creating it; 0 removes it. Returns the level, or null when it
+   * was removed. `price` must be a positive multiple of the tick (the caller checks).
+   */
+  setVolume(price: number, volume: number): PriceLevel | null {
+    const t = this.tick === 1 ? price : price / this.tick;
+    const pageNo = t <= 0x7fffffff ? t >> PAGE_BITS : Math.floor(t / PAGE_SIZE);
+    const slot = t - pageNo * PAGE_SIZE;
+    let page = this.findPage(pageNo);
+    let level = page === null ? null : page.levels[slot];
+    if (volume === 0) {
+      if (level !== null) {
+        level.count = 0;
+        level.taken = 0;
+        this.removeLevelIfEmpty(level);
+      }
+      return null;
+    }
+    if (level === null) {
+      if (page === null) page = this.addPage(pageNo);
+      level = this.levelPool.pop() ?? new PriceLevel();
+      level.price = price;
+      level.page = page;
+      level.slot = slot;
+      level.count = 1;
+      page.set(slot, level);
+      this.levelCount++;
+      const best = this.bestLevel;
+      if (best === null || (this.isBid ? price > best.price : price < best.price)) this.bestLevel = level;
+    }
+    level.volume = volume;
+    level.taken = 0;
+    return level;
+  }
+
+  /** Recorded-ladder use: removes every level. */
+  clearVolumes(): void {
+    for (let l = this.bestLevel; l !== null; l = this.bestLevel) {
+      l.count = 0;
+      l.taken = 0;
+      this.removeLevelIfEmpty(l);
+    }
   }
 
   /** Unlinks `node` and removes its level if that empties it. */

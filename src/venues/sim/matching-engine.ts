@@ -64,6 +64,12 @@ export interface OrderRequest {
   reduceOnly?: boolean;
   /** Self-trade prevention mode for this order as a taker; default: the engine's. */
   stp?: StpMode;
+  /**
+   * Iceberg: raw quantity shown in the book at a time (a multiple of the lot, at most the
+   * quantity; orders that can rest only). When the shown part is used up it is refilled from the
+   * hidden rest and the order goes to the back of its price's queue.
+   */
+  displayQty?: number | null;
 }
 
 /**
@@ -121,6 +127,12 @@ export interface MatchingEngineConfig {
   positionOf?: (owner: number) => number;
   /** Initial engine time (microseconds). */
   startTime?: number;
+  /**
+   * Best price of liquidity kept outside this book (the simulated venue's recorded L2 ladder):
+   * `isBuy` true asks for the best external ask, false for the best external bid; NaN when
+   * none. Bid/ask triggers then reference the better of this and the book's own best.
+   */
+  externalTouch?: (isBuy: boolean) => number;
 }
 
 function noop(_e: EngineEvent): void {}
@@ -134,6 +146,7 @@ export class MatchingEngine {
   private readonly defaultStp: StpMode;
   private readonly sessionEnd: number;
   private readonly positionOf: ((owner: number) => number) | null;
+  private readonly externalTouch: ((isBuy: boolean) => number) | null;
   private readonly ev = new EngineEvent();
   private readonly orders = new OrderIndex<OrderNode>();
   /** Live orders in acceptance order (for cancel-all and iteration). */
@@ -187,6 +200,7 @@ export class MatchingEngine {
     this.defaultStp = stp;
     this.sessionEnd = se;
     this.positionOf = config.positionOf ?? null;
+    this.externalTouch = config.externalTouch ?? null;
     this.nowMicros = start;
   }
 
@@ -293,6 +307,8 @@ export class MatchingEngine {
     node.tif = r.timeInForce ?? (type === OrderType.Market ? TimeInForce.IOC : TimeInForce.GTC);
     node.quantity = r.quantity;
     node.leaves = r.quantity;
+    node.display = r.displayQty ?? 0;
+    node.hidden = 0;
     node.price = r.price ?? 0;
     node.postOnly = r.postOnly === true;
     node.reduceOnly = r.reduceOnly === true;
@@ -386,10 +402,7 @@ export class MatchingEngine {
     const side = n.isBuy ? this.bids : this.asks;
     if (newPrice === n.price && newQty <= n.quantity) {
       // Size decrease (or no change): keeps time priority.
-      const newLeaves = newQty - (n.quantity - n.leaves);
-      n.level!.volume -= n.leaves - newLeaves;
-      n.leaves = newLeaves;
-      n.quantity = newQty;
+      this.shrinkResting(n, newQty);
       this.emitOrder(EngineEventKind.Updated, n, Reason.Modified);
       this.busy = false;
       return true;
@@ -409,6 +422,7 @@ export class MatchingEngine {
     }
     side.remove(n);
     n.state = NodeState.Active;
+    n.hidden = 0;
     n.leaves = newQty - (n.quantity - n.leaves);
     n.quantity = newQty;
     n.price = newPrice;
@@ -420,6 +434,7 @@ export class MatchingEngine {
       this.release(n);
     } else {
       n.state = NodeState.Resting;
+      if (n.display > 0) n.hidden = Math.max(0, n.leaves - n.display);
       side.append(n);
     }
     this.drainTriggers();
@@ -524,12 +539,11 @@ export class MatchingEngine {
         return 0;
       }
       if (allowed < maker.leaves) {
-        level.volume -= maker.leaves - allowed;
-        this.resize(maker, maker.quantity - (maker.leaves - allowed));
+        this.shrinkResting(maker, maker.quantity - (maker.leaves - allowed));
         this.emitOrder(EngineEventKind.Updated, maker, Reason.ReduceOnlyResized);
       }
     }
-    const q = Math.min(quantity, maker.leaves);
+    const q = Math.min(quantity, maker.leaves - maker.hidden);
     maker.leaves -= q;
     level.volume -= q;
     const e = this.resetEvent(EngineEventKind.Trade, 0);
@@ -550,6 +564,8 @@ export class MatchingEngine {
     if (maker.leaves === 0) {
       side.remove(maker);
       this.release(maker);
+    } else if (maker.leaves === maker.hidden) {
+      this.refill(maker, side);
     }
     this.drainTriggers();
     this.busy = false;
@@ -561,6 +577,16 @@ export class MatchingEngine {
     checkPrice(price, "setLastPrice");
     this.enter();
     this.onLastPrice(price);
+    this.drainTriggers();
+    this.busy = false;
+  }
+
+  /**
+   * Re-checks bid/ask triggers (after the external touch changed, see `externalTouch`) and runs
+   * the orders that fire.
+   */
+  checkTriggers(): void {
+    this.enter();
     this.drainTriggers();
     this.busy = false;
   }
@@ -604,6 +630,7 @@ export class MatchingEngine {
       this.cancelActive(node, Reason.IocRemainder);
     } else {
       node.state = NodeState.Resting;
+      if (node.display > 0) node.hidden = Math.max(0, node.leaves - node.display);
       (node.isBuy ? this.bids : this.asks).append(node);
     }
   }
@@ -649,12 +676,11 @@ export class MatchingEngine {
             continue;
           }
           if (allowed < maker.leaves) {
-            level.volume -= maker.leaves - allowed;
-            this.resize(maker, maker.quantity - (maker.leaves - allowed));
+            this.shrinkResting(maker, maker.quantity - (maker.leaves - allowed));
             this.emitOrder(EngineEventKind.Updated, maker, Reason.ReduceOnlyResized);
           }
         }
-        const q = Math.min(taker.leaves, maker.leaves);
+        const q = Math.min(taker.leaves, maker.leaves - maker.hidden);
         taker.leaves -= q;
         maker.leaves -= q;
         level.volume -= q;
@@ -662,6 +688,10 @@ export class MatchingEngine {
         if (maker.leaves === 0) {
           opp.unlink(maker);
           this.release(maker);
+        } else if (maker.leaves === maker.hidden) {
+          // Iceberg: the shown part is used up; the refill queues behind this level's orders
+          // (the walk reaches it again after them).
+          this.refill(maker, opp);
         }
         if (this.pendingByCategory[0] > 0) this.onLastPrice(px);
         else this.last = px;
@@ -730,8 +760,14 @@ export class MatchingEngine {
     switch (triggerCategory(node.triggerType)) {
       case 0:
         return this.last;
-      case 1:
-        return node.isBuy ? this.asks.bestPrice() : this.bids.bestPrice();
+      case 1: {
+        const own = node.isBuy ? this.asks.bestPrice() : this.bids.bestPrice();
+        if (this.externalTouch === null) return own;
+        const ext = this.externalTouch(node.isBuy);
+        if (Number.isNaN(own)) return ext;
+        if (Number.isNaN(ext)) return own;
+        return node.isBuy ? Math.min(own, ext) : Math.max(own, ext);
+      }
       default:
         return this.mark;
     }
@@ -841,6 +877,31 @@ export class MatchingEngine {
   }
 
   /** Sets a new total quantity, keeping the filled quantity (leaves follow). */
+  /**
+   * A resting order's total quantity cut to `quantity` in place (keeps priority): an iceberg
+   * loses hidden quantity first; the level's shown volume follows.
+   */
+  private shrinkResting(node: OrderNode, quantity: number): void {
+    const newLeaves = quantity - (node.quantity - node.leaves);
+    const shownBefore = node.leaves - node.hidden;
+    const hidden = Math.max(0, Math.min(node.hidden, newLeaves - Math.min(shownBefore, newLeaves)));
+    node.hidden = hidden;
+    node.leaves = newLeaves;
+    node.quantity = quantity;
+    node.level!.volume -= shownBefore - (newLeaves - hidden);
+  }
+
+  /** Iceberg refill: a new shown part from the hidden rest, at the back of the queue. */
+  private refill(node: OrderNode, side: BookSide): void {
+    const level = node.level!;
+    side.unlink(node);
+    node.hidden = Math.max(0, node.leaves - node.display);
+    node.seq = ++this.seq;
+    side.append(node);
+    if (level.count === 0) side.removeLevelIfEmpty(level);
+    this.emitOrder(EngineEventKind.Updated, node, Reason.IcebergRefilled);
+  }
+
   private resize(node: OrderNode, quantity: number): void {
     node.leaves = quantity - (node.quantity - node.leaves);
     node.quantity = quantity;
@@ -969,6 +1030,20 @@ export class MatchingEngine {
       }
     }
     if (r.stp !== undefined && !isStpMode(r.stp)) return Reason.InvalidStpMode;
+    const dq = r.displayQty;
+    if (dq != null) {
+      if (
+        !Number.isSafeInteger(dq) ||
+        dq <= 0 ||
+        dq % this.lotSize !== 0 ||
+        dq > q ||
+        isMarketLikeType(type) ||
+        tif === TimeInForce.IOC ||
+        tif === TimeInForce.FOK
+      ) {
+        return Reason.InvalidDisplayQty;
+      }
+    }
     return Reason.None;
   }
 
