@@ -226,6 +226,16 @@ describe("botv6 backtest (quick form)", () => {
     const r = await cli(["backtest", "--config", bad]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/bad\.yaml:7:3: backtest\.speed: unknown key "speed"/);
+    const badBars = tmp(
+      "bad-bars.yaml",
+      readFileSync(join(ROOT, "examples/backtest/synthetic-mm.yaml"), "utf8").replace(
+        "      leverage: 10\n",
+        "      leverage: 10\n      fillBars: 1-FORTNIGHT-LAST\n",
+      ),
+    );
+    const rb = await cli(["backtest", "--config", badBars]);
+    expect(rb.code).toBe(2);
+    expect(rb.err).toMatch(/bad-bars\.yaml:\d+:\d+: backtest\.venues\.0\.fillBars: .*FORTNIGHT/);
     const none = tmp("none.yaml", "seed: 1\n");
     expect((await cli(["backtest", "--config", none])).err).toMatch(/no backtest section/);
   });

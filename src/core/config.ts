@@ -19,6 +19,7 @@
 import { readFileSync } from "node:fs";
 import { isMap, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { BarSpecification } from "../model/data.js";
 import { BotV6Error } from "../model/errors.js";
 
 export const RUN_MODES = ["backtest", "paper", "live"] as const;
@@ -122,9 +123,23 @@ const backtestConfigSchema = z.strictObject({
         fillModel: z.enum(["l2", "trades", "bars"]),
         latency: z
           .strictObject({
-            entryUs: z.number().int().min(0),
-            ackUs: z.number().int().min(0),
-            jitterUs: z.number().int().min(0),
+            entryUs: z.number().int().min(0).default(0),
+            ackUs: z.number().int().min(0).default(0),
+            jitterUs: z.number().int().min(0).default(0),
+            /** Market data venue → strategy (strategies see data this much later). */
+            marketDataUs: z.number().int().min(0).optional(),
+            marketDataJitterUs: z.number().int().min(0).optional(),
+          })
+          .optional(),
+        /** Bar fill model: the finer bars the venue fills on, e.g. "1-MINUTE-LAST". */
+        fillBars: z
+          .string()
+          .superRefine((text, ctx) => {
+            try {
+              BarSpecification.parse(text);
+            } catch (e) {
+              ctx.addIssue({ code: "custom", message: (e as Error).message });
+            }
           })
           .optional(),
         fees: z.strictObject({ maker: decimalText, taker: decimalText }).optional(),
@@ -151,6 +166,52 @@ const backtestConfigSchema = z.strictObject({
 });
 export type BacktestFileConfig = z.infer<typeof backtestConfigSchema>;
 
+/**
+ * `botv6 node --role ...`: how this process joins a multi-process deployment (docs/deployment.md).
+ * Every node of one deployment reads the same file; the role comes from the command line.
+ */
+const nodeConfigSchema = z.strictObject({
+  /** Node name (consumer name, lock owner); default `<role>-<pid>`. */
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, "must be 1-32 letters, digits, '-' or '_'")
+    .optional(),
+  /** Account the execution node owns; default `<first venue>-001` of the backtest section. */
+  accountId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, "must be 1-32 letters, digits, '-' or '_'")
+    .optional(),
+  bridge: z.strictObject({
+    kind: z.enum(["kafka", "redis", "nats"]),
+    /** kafka: host:port[,host:port]; redis: redis://host:port; nats: nats://host:port. */
+    url: z.string().min(1),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be 1-64 of a-z, 0-9 or '-'")
+      .default("botv6"),
+    partitions: z.number().int().min(1).max(1024).default(4),
+    connectTimeoutMs: z.number().int().min(10).default(5000),
+  }),
+  /** Active/standby lease of the execution node (Redis); url defaults to a redis bridge's url. */
+  lock: z
+    .strictObject({
+      url: z.string().min(1).optional(),
+      ttlMs: z.number().int().min(100).default(3000),
+    })
+    .default({ ttlMs: 3000 }),
+  /** Where the execution node writes orders, fills and positions as JSON when the replay ends. */
+  out: z.string().min(1).optional(),
+  /** The model node: ONNX models served over the KServe v2 protocol. */
+  model: z
+    .strictObject({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(0).max(65535),
+      models: z.array(z.strictObject({ name: z.string().min(1), file: z.string().min(1) })).min(1),
+    })
+    .optional(),
+});
+export type NodeFileConfig = z.infer<typeof nodeConfigSchema>;
+
 const bodySchema = {
   trader: z
     .strictObject({
@@ -173,6 +234,8 @@ const bodySchema = {
     .default({}),
   /** What `botv6 backtest --config FILE` runs. */
   backtest: backtestConfigSchema.optional(),
+  /** What `botv6 node --role ...` joins. */
+  node: nodeConfigSchema.optional(),
 };
 
 /** The effective configuration (after profile and overrides). */
