@@ -11,6 +11,8 @@
  * after a deadline.
  */
 
+import { readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { MessageBus } from "../src/core/bus.js";
 import { Topics } from "../src/core/topics.js";
 import { createBusBridge } from "../src/infra/bridge/index.js";
@@ -20,6 +22,7 @@ import { resolveService, type ServiceKind, startRedis, startService } from "../s
 import type { QuoteTick } from "../src/model/data.js";
 import { InstrumentId } from "../src/model/identifiers.js";
 import { type BenchContext, machineInfo, measure } from "./harness.js";
+import { nodeLatencyCase } from "./node-latency.js";
 
 /**
  * CPU nanoseconds per operation (best of `repeats`), from process.cpuUsage: less distorted than
@@ -155,6 +158,58 @@ function codecCases(ctx: BenchContext): void {
 
 const BRIDGE_TARGETS: Record<ServiceKind, number> = { kafka: 100_000, redis: 200_000, nats: 100_000 };
 
+/** Child processes of this one (the private brokers), by /proc. */
+function childPids(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    const f = procStat(Number(d));
+    if (f !== null && Number(f[1]) === process.pid) out.push(Number(d));
+  }
+  return out;
+}
+
+/** Fields of /proc/PID/stat after the command name (state, ppid, ...), or null. */
+function procStat(pid: number): string[] | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) used so far by `pids`. */
+function cpuSecondsOf(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const f = procStat(pid);
+    if (f !== null) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / 100;
+}
+
+/** CPU seconds of this process and of its brokers, and the load average, over an interval. */
+function cpuMeter(): () => Record<string, number> {
+  const pids = childPids();
+  const b0 = cpuSecondsOf(pids);
+  const u0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const u = process.cpuUsage(u0);
+    const wall = (performance.now() - t0) / 1000;
+    const node = (u.user + u.system) / 1e6;
+    const broker = cpuSecondsOf(pids) - b0;
+    return {
+      nodeCpuSeconds: Math.round(node * 1000) / 1000,
+      brokerCpuSeconds: Math.round(broker * 1000) / 1000,
+      nodeCpuPercent: Math.round((node / wall) * 100),
+      brokerCpuPercent: Math.round((broker / wall) * 100),
+      loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
+    };
+  };
+}
+
 /**
  * Publishes `count` trades (~140 bytes encoded) through a bridge as fast as its backpressure
  * allows, waits until the engine acknowledged all of them, and separately times a consumer
@@ -182,7 +237,14 @@ async function bridgeCase(
     maxBatch: 5000,
     maxBufferedMessages: 50_000,
     redis: { maxLen: 2 * count, blockMs: 50, readCount: 5000 },
-    nats: { fetchMaxMessages: 5000, maxMsgs: 2 * count },
+    nats: {
+      fetchMaxMessages: 5000,
+      maxMsgs: 2 * count,
+      // INFRA_BENCH_NATS_WINDOW: messages awaiting acks (default one batch, as configured by default).
+      ...(process.env.INFRA_BENCH_NATS_WINDOW
+        ? { publishWindow: Number(process.env.INFRA_BENCH_NATS_WINDOW) }
+        : {}),
+    },
     kafka: { acks: -1 as const },
   };
   const pubBus = new MessageBus();
@@ -217,10 +279,13 @@ async function bridgeCase(
     await publish(5000);
     await waitDelivered(5000);
     const total = count + 5000;
+    const meter = cpuMeter();
     const t0 = performance.now();
     await publish(count);
     const publishMs = performance.now() - t0;
+    const publishCpu = meter();
     await waitDelivered(total);
+    const consumeCpu = meter();
     const rate = Math.round((count / publishMs) * 1000);
     ctx.emit({
       case: `bridge.${kind}.publish`,
@@ -232,6 +297,8 @@ async function bridgeCase(
       seconds: Math.round(publishMs) / 1000,
       messagesPerSec: rate,
       maxBuffered: pub.stats().maxBuffered,
+      ...publishCpu,
+      messagesPerCpuSecond: Math.round(count / (publishCpu.nodeCpuSeconds + publishCpu.brokerCpuSeconds)),
       ...(kind === "redis" ? { appendfsync: "everysec" } : {}),
       target: `>= ${BRIDGE_TARGETS[kind] / 1000} k msgs/s`,
       met: rate >= BRIDGE_TARGETS[kind],
@@ -244,6 +311,7 @@ async function bridgeCase(
       messagesPerSec: Math.round(((delivered - 5000) / (lastDelivery - t0)) * 1000),
       complete: delivered === total,
       duplicates: sub.stats().duplicates,
+      ...consumeCpu,
       ...(delivered === total ? {} : { stats: sub.stats(), lastError: sub.lastError?.message ?? null }),
     });
   } catch (e) {
@@ -265,4 +333,6 @@ export async function run(ctx: BenchContext): Promise<void> {
   for (const kind of only ?? (["kafka", "redis", "nats"] as ServiceKind[])) {
     await bridgeCase(ctx, kind, Number(process.env.INFRA_BENCH_COUNT ?? 200_000), 60_000);
   }
+  // End-to-end latency data → strategy → execution over Redis Streams (INFRA_BENCH_E2E=0 skips).
+  if (process.env.INFRA_BENCH_E2E !== "0") await nodeLatencyCase(ctx);
 }

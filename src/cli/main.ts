@@ -12,6 +12,7 @@ import { registerDataCommands } from "./data.js";
 import { registerDemoCommand } from "./demo.js";
 import { registerIndicatorCommand } from "./indicator.js";
 import { registerModelCommands } from "./model.js";
+import { registerNodeCommand } from "./node.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -86,6 +87,7 @@ export function buildProgram(io: CliIO): Command {
   registerIndicatorCommand(program, io);
   registerBacktestCommand(program, io);
   registerDemoCommand(program, io);
+  registerNodeCommand(program, io);
 
   return program;
 }

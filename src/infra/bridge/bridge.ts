@@ -18,7 +18,7 @@
 import type { Logger } from "pino";
 import { type MessageBus, patternToRegex } from "../../core/bus.js";
 import { BotV6Error } from "../../model/errors.js";
-import { MessageCodec, type WireMessage } from "../codec/index.js";
+import { MessageCodec, partitionKeyOf, type WireMessage } from "../codec/index.js";
 import { Backoff } from "./backoff.js";
 import { type BridgeConfig, partitionFor } from "./config.js";
 import { SeenSet } from "./dedup.js";
@@ -83,7 +83,10 @@ export class BusBridge {
   private seq = 0;
 
   private queue: OutboundRecord[] = [];
+  /** Index of the oldest message not yet acknowledged by the engine. */
   private head = 0;
+  /** Index of the oldest message not yet handed to the transport (>= head). */
+  private sendHead = 0;
   private running = false;
   private started = false;
   private stopping = false;
@@ -208,7 +211,8 @@ export class BusBridge {
     }
     const eventId = eventIdOf(message) ?? `${this.producerId}:${++this.seq}`;
     const value = this.codec.encode(message, { eventId, topic });
-    const key = this.codec.readHeader(value).partitionKey;
+    // The encoder wrote the default key; compute it again instead of re-reading the header.
+    const key = partitionKeyOf(message);
     this.queue.push({ channel, partition: partitionFor(key, this.config.partitions), key, eventId, value });
     this.s.enqueued++;
     if (buffered + 1 > this.s.maxBuffered) this.s.maxBuffered = buffered + 1;
@@ -254,41 +258,96 @@ export class BusBridge {
     });
   }
 
+  /**
+   * Sends the buffer in batches of `maxBatch`, in order. With a transport that allows several
+   * batches in flight ({@link Transport.maxInFlightMessages}), further batches go out while
+   * earlier ones await their acknowledgement; the buffer's head only advances over
+   * acknowledged batches, in order. After a failure everything from the first unacknowledged
+   * batch on is re-sent, in order, after a backoff.
+   */
   private async pump(): Promise<void> {
     const max = this.config.maxBatch;
+    // Several batches in flight only when the transport allows more than one batch's worth;
+    // otherwise strictly one batch at a time (whatever its size).
+    const window = this.transport.maxInFlightMessages ?? 0;
+    const several = window > max;
+    const inflight: { n: number; result: Promise<Error | null> }[] = [];
+    let inflightMessages = 0;
     while (this.running) {
-      const pending = this.queue.length - this.head;
-      if (pending === 0) {
-        await new Promise<void>((r) => {
-          this.wake = r;
-        });
+      for (;;) {
+        const unsent = this.queue.length - this.sendHead;
+        if (unsent === 0) break;
+        const n = Math.min(max, unsent);
+        if (inflight.length > 0 && (!several || inflightMessages + n > window)) break;
+        const batch = this.queue.slice(this.sendHead, this.sendHead + n);
+        this.sendHead += n;
+        inflightMessages += n;
+        inflight.push({ n, result: this.sendBatch(batch) });
+      }
+      const first = inflight[0];
+      const woken = new Promise<void>((r) => {
+        this.wake = r;
+      });
+      if (first === undefined) {
+        await woken;
         continue;
       }
-      const n = Math.min(max, pending);
-      const batch = this.queue.slice(this.head, this.head + n);
-      try {
-        await this.transport.send(batch);
-        this.head += n;
-        this.s.sent += n;
+      // Wake up for new messages too while there is room for another batch in the window.
+      const sent = first.result.then(() => true);
+      if (several && inflightMessages < window && !(await Promise.race([sent, woken.then(() => false)]))) {
+        continue;
+      }
+      this.wake = null;
+      const error = await first.result;
+      inflight.shift();
+      inflightMessages -= first.n;
+      if (error === null) {
+        this.head += first.n;
+        this.s.sent += first.n;
         this.backoff.reset();
         this.compact();
         this.notify();
-      } catch (e) {
-        this.s.sendFailures++;
-        this.lastError = e instanceof Error ? e : new Error(String(e));
-        const delay = this.backoff.next();
-        this.logger?.warn(
-          { err: this.lastError.message, attempt: this.backoff.attempts, delayMs: delay },
-          "bridge send failed; retrying",
-        );
-        await this.sleep(delay);
+        continue;
       }
+      // Let the rest settle (the engine de-duplicates what it stored), then re-send them all.
+      await Promise.all(inflight.map((f) => f.result));
+      inflight.length = 0;
+      inflightMessages = 0;
+      this.sendHead = this.head;
+      this.s.sendFailures++;
+      this.lastError = error;
+      const delay = this.backoff.next();
+      this.logger?.warn(
+        { err: error.message, attempt: this.backoff.attempts, delayMs: delay },
+        "bridge send failed; retrying",
+      );
+      await this.sleep(delay);
+    }
+    // Stopping: count what the engine acknowledged, in order, up to the first failure.
+    for (const f of inflight) {
+      if ((await f.result) !== null) break;
+      this.head += f.n;
+      this.s.sent += f.n;
+    }
+    this.sendHead = this.head;
+    this.notify();
+  }
+
+  private sendBatch(batch: OutboundRecord[]): Promise<Error | null> {
+    try {
+      return this.transport.send(batch).then(
+        () => null,
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      );
+    } catch (e) {
+      return Promise.resolve(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
   private compact(): void {
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
+      this.sendHead -= this.head;
       this.head = 0;
     }
   }
@@ -348,7 +407,7 @@ export class BusBridge {
         message = codec.decodeBody(rec.value);
       } catch (e) {
         await this.deadLetter(rec, e, 1);
-        this.seen.add(eventId);
+        this.seen.addAbsent(eventId);
         continue;
       }
       let attempts = 0;
@@ -369,7 +428,9 @@ export class BusBridge {
           this.currentInbound = null;
         }
       }
-      this.seen.add(eventId);
+      // Marked seen only once handled (delivered or dead-lettered): if the dead-letter write
+      // fails, the batch is retried and this record with it.
+      this.seen.addAbsent(eventId);
     }
   }
 

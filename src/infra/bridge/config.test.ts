@@ -38,6 +38,21 @@ describe("bridge configuration", () => {
     });
   });
 
+  it("packs 64 messages per engine entry and keeps one batch in flight by default", () => {
+    const c = resolveBridgeConfig({ ...base, maxBatch: 300 });
+    expect(c.redis.messagesPerEntry).toBe(64);
+    expect(c.kafka.messagesPerRecord).toBe(64);
+    expect(c.nats).toMatchObject({ messagesPerMessage: 64, publishWindow: 300 });
+    const tuned = resolveBridgeConfig({ ...base, nats: { publishWindow: 20_000, messagesPerMessage: 1 } });
+    expect(tuned.nats).toMatchObject({ publishWindow: 20_000, messagesPerMessage: 1 });
+    expect(settingOf(() => resolveBridgeConfig({ ...base, nats: { publishWindow: 0 } }))).toBe(
+      "bridge.nats.publishWindow",
+    );
+    expect(settingOf(() => resolveBridgeConfig({ ...base, kafka: { messagesPerRecord: 1.5 } }))).toBe(
+      "bridge.kafka.messagesPerRecord",
+    );
+  });
+
   it("names the bad setting", () => {
     expect(settingOf(() => resolveBridgeConfig({ ...base, url: "http://localhost:6379" }))).toBe(
       "bridge.url",

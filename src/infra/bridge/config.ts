@@ -74,10 +74,34 @@ export interface BridgeConfigInput {
     fetchMaxMessages?: number;
     /** Wait for a publish acknowledgement before retrying. Default 5000. */
     requestTimeoutMs?: number;
+    /**
+     * Most published messages awaiting their acknowledgement. Default maxBatch: one batch in
+     * flight, like the other engines. A larger window keeps several batches in flight (more
+     * throughput); if an earlier batch is then lost (a dropped connection) while a later one is
+     * stored, the re-sent earlier messages land after the later ones: nothing is lost, but
+     * per-key order is not kept across that failure.
+     */
+    publishWindow?: number;
+    /**
+     * Messages packed into one JetStream message when a batch has several for one partition
+     * (1: one JetStream message per message). Default 64.
+     */
+    messagesPerMessage?: number;
     /** Messages kept per stream. Default 1 000 000. */
     maxMsgs?: number;
   };
-  kafka?: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number; acks?: -1 | 1 };
+  kafka?: {
+    sessionTimeoutMs?: number;
+    heartbeatIntervalMs?: number;
+    acks?: -1 | 1;
+    /** Longest a fetch waits for data (kafkajs maxWaitTimeInMs). Default 200; lower for latency. */
+    maxWaitMs?: number;
+    /**
+     * Messages packed into one Kafka record when a batch has several for one partition
+     * (1: one record per message). Default 64.
+     */
+    messagesPerRecord?: number;
+  };
 }
 
 export interface BridgeConfig {
@@ -111,9 +135,17 @@ export interface BridgeConfig {
     ackWaitMs: number;
     fetchMaxMessages: number;
     requestTimeoutMs: number;
+    publishWindow: number;
+    messagesPerMessage: number;
     maxMsgs: number;
   };
-  readonly kafka: { sessionTimeoutMs: number; heartbeatIntervalMs: number; acks: -1 | 1 };
+  readonly kafka: {
+    sessionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    acks: -1 | 1;
+    maxWaitMs: number;
+    messagesPerRecord: number;
+  };
 }
 
 function invalid(setting: string, reason: string, value: unknown): BridgeError {
@@ -236,6 +268,7 @@ export function resolveBridgeConfig(input: BridgeConfigInput): BridgeConfig {
   if (producerId !== null && (typeof producerId !== "string" || !/^[A-Za-z0-9._-]{1,64}$/.test(producerId))) {
     throw invalid("producerId", "must be 1-64 characters of A-Z a-z 0-9 . _ -", producerId);
   }
+  const maxBatch = posInt("maxBatch", input.maxBatch, 5000);
   return {
     kind: input.kind,
     url,
@@ -250,7 +283,7 @@ export function resolveBridgeConfig(input: BridgeConfigInput): BridgeConfig {
     producerId,
     maxBufferedMessages: posInt("maxBufferedMessages", input.maxBufferedMessages, 100_000),
     overflow,
-    maxBatch: posInt("maxBatch", input.maxBatch, 5000),
+    maxBatch,
     dedupCapacity: posInt("dedupCapacity", input.dedupCapacity, 100_000),
     maxAttempts: posInt("maxAttempts", input.maxAttempts, 3),
     connectTimeoutMs: posInt("connectTimeoutMs", input.connectTimeoutMs, 5000),
@@ -267,12 +300,16 @@ export function resolveBridgeConfig(input: BridgeConfigInput): BridgeConfig {
       ackWaitMs: posInt("nats.ackWaitMs", n.ackWaitMs, 30_000),
       fetchMaxMessages: posInt("nats.fetchMaxMessages", n.fetchMaxMessages, 2000),
       requestTimeoutMs: posInt("nats.requestTimeoutMs", n.requestTimeoutMs, 5000),
+      publishWindow: posInt("nats.publishWindow", n.publishWindow, maxBatch),
+      messagesPerMessage: posInt("nats.messagesPerMessage", n.messagesPerMessage, 64),
       maxMsgs: posInt("nats.maxMsgs", n.maxMsgs, 1_000_000),
     },
     kafka: {
       sessionTimeoutMs: posInt("kafka.sessionTimeoutMs", k.sessionTimeoutMs, 10_000),
       heartbeatIntervalMs: posInt("kafka.heartbeatIntervalMs", k.heartbeatIntervalMs, 1000),
       acks,
+      maxWaitMs: posInt("kafka.maxWaitMs", k.maxWaitMs, 200),
+      messagesPerRecord: posInt("kafka.messagesPerRecord", k.messagesPerRecord, 64),
     },
   };
 }

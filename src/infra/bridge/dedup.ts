@@ -24,12 +24,17 @@ export class SeenSet {
   /** Adds `id`; returns false if it was already present. */
   add(id: string): boolean {
     if (this.set.has(id)) return false;
+    this.addAbsent(id);
+    return true;
+  }
+
+  /** Adds an `id` the caller has just seen {@link has} deny (saves a second lookup). */
+  addAbsent(id: string): void {
     const old = this.ring[this.head];
     if (old !== undefined) this.set.delete(old);
     this.ring[this.head] = id;
     this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
     this.set.add(id);
-    return true;
   }
 
   get size(): number {

@@ -1,4 +1,8 @@
-/** Kafka specifics: a consumer group shares partitions and rebalances when a member leaves. */
+/**
+ * Kafka specifics: records packing several messages; a consumer group shares partitions and
+ * rebalances when a member leaves.
+ */
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { MessageBus } from "../../core/bus.js";
 import { Topics } from "../../core/topics.js";
@@ -9,6 +13,7 @@ import { type ServiceHandle, sleep, startKafka } from "../testing/services.js";
 import { describeService } from "../testing/vitest.js";
 import { waitFor } from "../testing/wait.js";
 import { createBusBridge } from "./factory.js";
+import { PACK_HEADER } from "./kafka.js";
 
 describeService("kafka", "Kafka bridge consumer group", () => {
   let svc: ServiceHandle;
@@ -17,6 +22,57 @@ describeService("kafka", "Kafka bridge consumer group", () => {
   }, 30_000);
   afterAll(async () => {
     await svc?.stop();
+  });
+
+  it("unpacks records of several messages in order; a corrupt pack is dead-lettered whole", async () => {
+    const ns = `pack-${process.pid}`;
+    const base = {
+      kind: "kafka" as const,
+      url: svc.url,
+      namespace: ns,
+      group: "g",
+      channels: [{ name: "md", topics: ["data.*"] }],
+    };
+    const pubBus = new MessageBus();
+    const subBus = new MessageBus();
+    const pub = createBusBridge({ ...base, nodeId: "data", publish: ["md"] }, pubBus);
+    const sub = createBusBridge({ ...base, nodeId: "strategy", consume: ["md"] }, subBus);
+    const got: number[] = [];
+    subBus.subscribe<TradeTick>("data.trades.*", (t) => got.push(Number(t.tradeId) - 100_000_000));
+    await pub.start();
+    await sub.start();
+    const id = InstrumentId.parse("PACK.VENUE");
+    const kafka = new Kafka({ brokers: svc.url.split(","), logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      // Claims two messages; the first length runs past the end.
+      await producer.send({
+        topic: `${ns}.md`,
+        messages: [{ key: id.value, value: Buffer.from([200, 0, 0, 0, 1]), headers: { [PACK_HEADER]: "2" } }],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const N = 300; // one synchronous burst: one batch, packs of up to 64 per partition
+    for (let i = 0; i < N; i++) pubBus.publish(Topics.trades(id), sampleTrade(i, id));
+    await pub.flush();
+    await waitFor(
+      () => got.length >= N && sub.stats().deadLettered === 1,
+      `${N} trades and 1 dead letter`,
+      40_000,
+    );
+    expect(got).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(sub.stats().deadLetterReasons).toEqual({ CODEC_TRUNCATED: 1 });
+    // The 300 trades travelled packed: a handful of records, not 300.
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(`${ns}.md`);
+    await admin.disconnect();
+    const records = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+    expect(records).toBeLessThanOrEqual(1 + Math.ceil(N / 64) + 4);
+    await sub.stop();
+    await pub.stop();
   });
 
   it("shares partitions between members, keeps per-instrument order across a rebalance", async () => {

@@ -9,8 +9,11 @@
  *   has processed it, so a replacement consumer resumes from the last committed offset.
  * - Producers wait for all in-sync replicas (`kafka.acks`, default -1). No idempotent producer:
  *   retried batches may duplicate, and consumers drop duplicates by event id.
+ * - Consecutive messages of one partition travel packed in one record (up to
+ *   `kafka.messagesPerRecord`, header `bv6-pack`); offsets then count records, and a consumer's
+ *   position names the message inside one as `<offset>#<n>`.
  */
-import { type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
+import { CompressionTypes, type Consumer, Kafka, logLevel, type Message, type Producer } from "kafkajs";
 import type { BridgeConfig } from "./config.js";
 import { partitionFor } from "./config.js";
 import type {
@@ -21,7 +24,10 @@ import type {
   StoredDeadLetter,
   Transport,
 } from "./transport.js";
-import { toBuffer } from "./transport.js";
+import { packMessages, toBuffer, unpackMessages } from "./transport.js";
+
+/** Header of a record that packs several messages (value: `[u32 length][message]...`). */
+export const PACK_HEADER = "bv6-pack";
 
 export class KafkaTransport implements Transport {
   private readonly cfg: BridgeConfig;
@@ -29,6 +35,8 @@ export class KafkaTransport implements Transport {
   private producer: Producer | null = null;
   private consumer: Consumer | null = null;
   private readonly topicToChannel = new Map<string, string>();
+  /** Partition count per topic, read at connect. */
+  private readonly partitionCounts = new Map<string, number>();
 
   constructor(config: BridgeConfig) {
     this.cfg = config;
@@ -65,27 +73,69 @@ export class KafkaTransport implements Transport {
     await admin.connect();
     try {
       const topics = [...this.cfg.channels.map((c) => this.topicOf(c.name)), this.deadLetterTopic];
-      await admin.fetchTopicMetadata({ topics });
+      const meta = await admin.fetchTopicMetadata({ topics });
+      for (const t of meta.topics) this.partitionCounts.set(t.name, t.partitions.length);
     } finally {
       await admin.disconnect();
     }
   }
 
+  /**
+   * Sends the batch in one `sendBatch` (one produce request per broker). Messages of one
+   * partition are packed, up to `kafka.messagesPerRecord` in order, into one record (header
+   * `bv6-pack`), so the per-record cost of the client and the broker is paid once per pack.
+   */
   async send(batch: readonly OutboundRecord[]): Promise<void> {
     const producer = this.must();
-    const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+    const perRecord = this.cfg.kafka.messagesPerRecord;
+    // topic -> partition -> messages in order (partition -1: unknown count, the partitioner decides)
+    const byTopic = new Map<string, Map<number, OutboundRecord[]>>();
     for (const r of batch) {
       const topic = this.topicOf(r.channel);
-      let list = byTopic.get(topic);
+      let parts = byTopic.get(topic);
+      if (parts === undefined) {
+        parts = new Map();
+        byTopic.set(topic, parts);
+      }
+      const count = this.partitionCounts.get(topic);
+      const p = count === undefined ? -1 : partitionFor(r.key, count);
+      let list = parts.get(p);
       if (list === undefined) {
         list = [];
-        byTopic.set(topic, list);
+        parts.set(p, list);
       }
-      list.push({ key: r.key, value: toBuffer(r.value) });
+      list.push(r);
+    }
+    const topicMessages: { topic: string; messages: Message[] }[] = [];
+    for (const [topic, parts] of byTopic) {
+      const messages: Message[] = [];
+      for (const [p, list] of parts) {
+        if (p < 0 || perRecord === 1) {
+          for (const r of list) messages.push({ key: r.key, value: toBuffer(r.value) });
+          continue;
+        }
+        for (let i = 0; i < list.length; i += perRecord) {
+          const n = Math.min(perRecord, list.length - i);
+          if (n === 1) {
+            messages.push({ key: list[i].key, value: toBuffer(list[i].value), partition: p });
+            continue;
+          }
+          const values: Uint8Array[] = new Array(n);
+          for (let k = 0; k < n; k++) values[k] = list[i + k].value;
+          messages.push({
+            key: list[i].key,
+            value: packMessages(values),
+            partition: p,
+            headers: { [PACK_HEADER]: String(n) },
+          });
+        }
+      }
+      topicMessages.push({ topic, messages });
     }
     await producer.sendBatch({
       acks: this.cfg.kafka.acks,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      compression: CompressionTypes.None,
+      topicMessages,
     });
   }
 
@@ -118,7 +168,7 @@ export class KafkaTransport implements Transport {
       heartbeatInterval: this.cfg.kafka.heartbeatIntervalMs,
       rebalanceTimeout: this.cfg.kafka.sessionTimeoutMs,
       allowAutoTopicCreation: true,
-      maxWaitTimeInMs: 200,
+      maxWaitTimeInMs: this.cfg.kafka.maxWaitMs,
       retry: {
         retries: 10,
         initialRetryTime: this.cfg.backoff.initialMs,
@@ -151,7 +201,20 @@ export class KafkaTransport implements Transport {
         const records: InboundRecord[] = [];
         for (const m of batch.messages) {
           if (m.value === null) continue;
-          records.push({ channel, partition: batch.partition, position: m.offset, value: m.value });
+          const values = m.headers?.[PACK_HEADER] === undefined ? null : unpackMessages(m.value);
+          if (values === null) {
+            // A single message, or a corrupt pack (dead-lettered whole, with the reason).
+            records.push({ channel, partition: batch.partition, position: m.offset, value: m.value });
+            continue;
+          }
+          for (let n = 0; n < values.length; n++) {
+            records.push({
+              channel,
+              partition: batch.partition,
+              position: `${m.offset}#${n}`,
+              value: values[n],
+            });
+          }
         }
         await handler(records);
         resolveOffset(batch.messages[batch.messages.length - 1].offset);

@@ -25,7 +25,9 @@ import type {
   StoredDeadLetter,
   Transport,
 } from "./transport.js";
-import { toBuffer } from "./transport.js";
+import { packMessages, toBuffer, unpackMessages } from "./transport.js";
+
+export { packMessages };
 
 type RawEntry = [Buffer, Buffer[] | null];
 type RawRead = [Buffer, RawEntry[]][] | null;
@@ -91,15 +93,24 @@ export class RedisStreamsTransport implements Transport {
     const perEntry = this.cfg.redis.messagesPerEntry;
     // Group by stream (order within a stream is kept), then pack up to messagesPerEntry
     // messages into one entry: one XADD, one ack and one trim unit per pack.
-    const byKey = new Map<string, Uint8Array[]>();
+    const byChannel = new Map<string, Uint8Array[][]>();
     for (const rec of batch) {
-      const key = this.streamKey(rec.channel, rec.partition);
-      let list = byKey.get(key);
+      let parts = byChannel.get(rec.channel);
+      if (parts === undefined) {
+        parts = [];
+        byChannel.set(rec.channel, parts);
+      }
+      let list = parts[rec.partition];
       if (list === undefined) {
         list = [];
-        byKey.set(key, list);
+        parts[rec.partition] = list;
       }
       list.push(rec.value);
+    }
+    const byKey: [string, Uint8Array[]][] = [];
+    for (const [channel, parts] of byChannel) {
+      for (let p = 0; p < parts.length; p++)
+        if (parts[p] !== undefined) byKey.push([this.streamKey(channel, p), parts[p]]);
     }
     for (const [key, values] of byKey) {
       for (let i = 0; i < values.length; i += perEntry) {
@@ -319,20 +330,6 @@ export class RedisStreamsTransport implements Transport {
   }
 }
 
-/** Concatenates messages as `[u32 length][bytes]...` for one stream entry. */
-export function packMessages(values: readonly Uint8Array[]): Buffer {
-  let total = 0;
-  for (const v of values) total += 4 + v.length;
-  const out = Buffer.allocUnsafe(total);
-  let pos = 0;
-  for (const v of values) {
-    out.writeUInt32LE(v.length, pos);
-    out.set(v, pos + 4);
-    pos += 4 + v.length;
-  }
-  return out;
-}
-
 /**
  * Appends the messages of one entry: field `m` holds one message, field `b` a pack. A pack
  * whose lengths do not add up is delivered as one undecodable record, so it is dead-lettered
@@ -354,19 +351,12 @@ function entryRecords(
       return;
     }
     if (f[0] === 0x62 /* b */) {
-      const start = out.length;
-      let pos = 0;
-      let n = 0;
-      while (pos + 4 <= v.length) {
-        const len = v.readUInt32LE(pos);
-        if (pos + 4 + len > v.length) break;
-        const value = v.subarray(pos + 4, pos + 4 + len);
-        out.push({ channel: k.channel, partition: k.partition, position: `${id}#${n++}`, value });
-        pos += 4 + len;
-      }
-      if (pos !== v.length) {
-        out.length = start;
-        out.push({ channel: k.channel, partition: k.partition, position: id, value: v });
+      const values = unpackMessages(v);
+      if (values === null) out.push({ channel: k.channel, partition: k.partition, position: id, value: v });
+      else {
+        for (let n = 0; n < values.length; n++) {
+          out.push({ channel: k.channel, partition: k.partition, position: `${id}#${n}`, value: values[n] });
+        }
       }
       return;
     }

@@ -53,6 +53,14 @@ export interface StoredDeadLetter {
 export type BatchHandler = (batch: InboundRecord[]) => Promise<void>;
 
 export interface Transport {
+  /**
+   * Optional: how many messages may await the engine's acknowledgement at once. When larger
+   * than a batch, the bridge sends further batches before earlier ones are acknowledged; after
+   * a failure it re-sends from the first unacknowledged batch on, in order, so this is only
+   * safe for an engine that drops re-sent messages it already stored (JetStream message ids).
+   * Absent: one batch at a time.
+   */
+  readonly maxInFlightMessages?: number;
   /** Connects (and creates streams/groups as needed); rejects with the engine's error. */
   connect(): Promise<void>;
   /** Sends records in order; resolves when the engine has durably accepted all of them. */
@@ -69,4 +77,37 @@ export interface Transport {
 
 export function toBuffer(u8: Uint8Array): Buffer {
   return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+}
+
+/**
+ * Concatenates messages as `[u32 length][bytes]...`, so one engine entry (a Redis stream entry,
+ * a Kafka record) carries several: the engine's per-entry cost is paid once per pack.
+ */
+export function packMessages(values: readonly Uint8Array[]): Buffer {
+  let total = 0;
+  for (const v of values) total += 4 + v.length;
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (const v of values) {
+    out.writeUInt32LE(v.length, pos);
+    out.set(v, pos + 4);
+    pos += 4 + v.length;
+  }
+  return out;
+}
+
+/**
+ * Splits a pack made by {@link packMessages} into views of its messages (no copy), or returns
+ * null if the lengths do not add up (the caller dead-letters the whole pack with a reason).
+ */
+export function unpackMessages(v: Buffer): Buffer[] | null {
+  const out: Buffer[] = [];
+  let pos = 0;
+  while (pos + 4 <= v.length) {
+    const len = v.readUInt32LE(pos);
+    if (pos + 4 + len > v.length) return null;
+    out.push(v.subarray(pos + 4, pos + 4 + len));
+    pos += 4 + len;
+  }
+  return pos === v.length ? out : null;
 }

@@ -15,6 +15,8 @@ const utf8Encoder = new TextEncoder();
 const MAX_STR = 0x7fff;
 const ASCII_BIT = 0x8000;
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+/** Entries of a writer's cache of encoded repeated strings (a power of two). */
+const STR_CACHE = 16;
 
 /**
  * An output buffer that writes messages back to back into a slab and hands each one out as a
@@ -39,8 +41,11 @@ export class ByteWriter {
   /** Starts a new message (at the next 8-byte boundary of the slab). */
   reset(): void {
     const next = (this.pos + 7) & ~7;
-    if (next + 256 > this.buf.length) this.newSlab(0);
-    else this.start = this.pos = next;
+    if (next + 256 > this.buf.length) {
+      // nothing of the previous message moves to the new slab
+      this.start = this.pos;
+      this.newSlab(0);
+    } else this.start = this.pos = next;
   }
 
   /** Discards the message being written (after an encoding error). */
@@ -108,19 +113,50 @@ export class ByteWriter {
     this.ensure(2 + n);
     const start = this.pos + 2;
     const buf = this.buf;
+    // Copy optimistically as ASCII (no branch per character); rewrite as UTF-8 if any was not.
+    let any = 0;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      if (c > 0x7f) {
-        this.strUtf8(s, field);
-        return;
-      }
+      any |= c;
       buf[start + i] = c;
+    }
+    if (any > 0x7f) {
+      this.strUtf8(s, field);
+      return;
     }
     if (n > MAX_STR) throw tooLong(field, n);
     buf[this.pos] = n & 0xff;
     buf[this.pos + 1] = (n >>> 8) | 0x80;
     this.pos = start + n;
   }
+
+  /**
+   * Like {@link str}, for strings that repeat message after message (topics, partition keys,
+   * instrument ids): the encoded bytes of recently written strings are kept, and a repeat is one
+   * native copy instead of a loop over its characters.
+   */
+  strCached(s: string, field: string): void {
+    const n = s.length;
+    if (n === 0 || n > 64) {
+      this.str(s, field);
+      return;
+    }
+    const slot = (n ^ (s.charCodeAt(n - 1) << 2)) & (STR_CACHE - 1);
+    if (this.cacheKeys[slot] === s) {
+      const bytes = this.cacheBytes[slot] as Uint8Array;
+      this.ensure(bytes.length);
+      this.buf.set(bytes, this.pos);
+      this.pos += bytes.length;
+      return;
+    }
+    const start = this.pos;
+    this.str(s, field);
+    this.cacheKeys[slot] = s;
+    this.cacheBytes[slot] = this.buf.slice(start, this.pos);
+  }
+
+  private readonly cacheKeys: (string | undefined)[] = new Array(STR_CACHE);
+  private readonly cacheBytes: (Uint8Array | undefined)[] = new Array(STR_CACHE);
 
   private strUtf8(s: string, field: string): void {
     const bytes = utf8Encoder.encode(s);
@@ -149,13 +185,61 @@ function tooLong(field: string, n: number): CodecError {
 // Node's Buffer#latin1Slice works on any Uint8Array.
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (start: number, end: number) => string })
   .latin1Slice;
-const scratch = new Float64Array(1);
-const scratchBytes = new Uint8Array(scratch.buffer);
+
+/**
+ * A little-endian float64 at `p`, assembled as two 32-bit words in a scratch buffer: no
+ * DataView (which would need the message's ArrayBuffer, a costly property read per message)
+ * and two stores instead of eight.
+ */
+const scratchF64 = new Float64Array(1);
+const scratchU32 = new Uint32Array(scratchF64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LO = LITTLE_ENDIAN ? 0 : 1;
+const HI = 1 - LO;
+
+function f64At(b: Uint8Array, p: number): number {
+  scratchU32[LO] = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+  scratchU32[HI] = b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24);
+  return scratchF64[0];
+}
+
+const fromCharCode = String.fromCharCode;
+
+/**
+ * A short ASCII string (1..12 bytes, e.g. a trade id) built by `String.fromCharCode`, which
+ * for such lengths is cheaper than a call into the native `latin1Slice`; V8 makes
+ * concatenations shorter than 13 characters flat, so the result is a flat string too.
+ */
+function shortAscii(b: Uint8Array, p: number, n: number): string {
+  if (n <= 8) {
+    switch (n) {
+      case 1:
+        return fromCharCode(b[p]);
+      case 2:
+        return fromCharCode(b[p], b[p + 1]);
+      case 3:
+        return fromCharCode(b[p], b[p + 1], b[p + 2]);
+      case 4:
+        return fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3]);
+      case 5:
+        return fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4]);
+      case 6:
+        return fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5]);
+      case 7:
+        return fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6]);
+      default:
+        return fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7]);
+    }
+  }
+  return shortAscii(b, p, 8) + shortAscii(b, p + 8, n - 8);
+}
 
 /** Decoded short ASCII strings, interned by content: ids and topics repeat on every message. */
 const INTERN_SIZE = 4096;
 const internKeys: (string | undefined)[] = new Array(INTERN_SIZE);
+/** Per intern slot: a value made from its string (e.g. the InstrumentId) and the maker. */
+const internMakers: unknown[] = new Array(INTERN_SIZE);
+const internValues: unknown[] = new Array(INTERN_SIZE);
 
 /**
  * A bounds-checked reader over one message. Every read past the end throws CODEC_TRUNCATED.
@@ -174,7 +258,6 @@ export class ByteReader {
     this.end = end;
   }
 
-  /** Points the reader at another message. */
   /** Points the reader at the message `buf[start, end)`. */
   reset(buf: Uint8Array, start = 0, end = buf.length): void {
     this.buf = buf;
@@ -204,7 +287,7 @@ export class ByteReader {
   }
 
   u8(field: string): number {
-    this.need(1, field);
+    if (this.pos >= this.end) this.need(1, field);
     return this.buf[this.pos++];
   }
 
@@ -223,28 +306,18 @@ export class ByteReader {
   }
 
   f64(field: string): number {
-    this.need(8, field);
-    const b = this.buf;
     const p = this.pos;
-    if (LITTLE_ENDIAN) {
-      scratchBytes[0] = b[p];
-      scratchBytes[1] = b[p + 1];
-      scratchBytes[2] = b[p + 2];
-      scratchBytes[3] = b[p + 3];
-      scratchBytes[4] = b[p + 4];
-      scratchBytes[5] = b[p + 5];
-      scratchBytes[6] = b[p + 6];
-      scratchBytes[7] = b[p + 7];
-    } else {
-      for (let i = 0; i < 8; i++) scratchBytes[i] = b[p + 7 - i];
-    }
+    if (p + 8 > this.end) this.need(8, field);
     this.pos = p + 8;
-    return scratch[0];
+    return f64At(this.buf, p);
   }
 
   /** A float64 that must hold a safe integer (raws, timestamps, sequence numbers). */
   int(field: string): number {
-    const v = this.f64(field);
+    const p = this.pos;
+    if (p + 8 > this.end) this.need(8, field);
+    this.pos = p + 8;
+    const v = f64At(this.buf, p);
     if (!Number.isSafeInteger(v)) {
       throw new CodecError("CODEC_INVALID_VALUE", `${this.context}: ${field} = ${v} is not a safe integer`, {
         field,
@@ -271,6 +344,7 @@ export class ByteReader {
     if ((prefix & ASCII_BIT) === 0) return this.strUtf8(start, n, field);
     this.pos = start + n;
     if (n === 0) return "";
+    if (n <= 12) return shortAscii(this.buf, start, n);
     // One native call builds a flat one-byte string (far cheaper than concatenation).
     return latin1Slice.call(this.buf, start, start + n) as string;
   }
@@ -285,6 +359,7 @@ export class ByteReader {
     this.need(n, field);
     const buf = this.buf;
     const start = this.pos;
+    this.internSlot = -1;
     if ((prefix & ASCII_BIT) === 0 || n === 0 || n > 128) return this.strUtf8(start, n, field);
     const last = start + n - 1;
     // A cheap probe (length and four sampled bytes); the full comparison below decides.
@@ -294,6 +369,7 @@ export class ByteReader {
     const slot = (h >>> 20) & (INTERN_SIZE - 1);
     const cached = internKeys[slot];
     this.pos = start + n;
+    this.internSlot = slot;
     if (cached !== undefined && cached.length === n) {
       let i = n - 1;
       while (i >= 0 && cached.charCodeAt(i) === buf[start + i]) i--;
@@ -301,7 +377,29 @@ export class ByteReader {
     }
     const s = latin1Slice.call(buf, start, start + n) as string;
     internKeys[slot] = s;
+    internMakers[slot] = undefined;
+    internValues[slot] = undefined;
     return s;
+  }
+
+  /** Intern slot of the string the last {@link internedStr} returned (-1: not interned). */
+  private internSlot = -1;
+
+  /**
+   * Like {@link internedStr}, returning `make(string)`, made once per interned string (e.g. the
+   * InstrumentId of an instrument id string) instead of once per message.
+   */
+  internedValue<T>(field: string, make: (s: string) => T): T {
+    const s = this.internedStr(field);
+    const slot = this.internSlot;
+    if (slot < 0) return make(s);
+    if (internMakers[slot] === make && internKeys[slot] === s) return internValues[slot] as T;
+    const v = make(s);
+    if (internKeys[slot] === s) {
+      internMakers[slot] = make;
+      internValues[slot] = v;
+    }
+    return v;
   }
 
   private strUtf8(start: number, n: number, field: string): string {

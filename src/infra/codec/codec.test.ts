@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MarkPriceUpdate, OrderBookDeltas } from "../../model/data.js";
+import { ByteWriter } from "./bytes.js";
 import { CODEC_MAJOR, MESSAGE_TYPES, MessageCodec } from "./codec.js";
 import { CodecError } from "./errors.js";
 import { BTC, sampleMessages, sampleTrade } from "./fixtures.js";
@@ -184,5 +185,18 @@ describe("MessageCodec", () => {
     const t1 = codec.decode(codec.encode(sampleTrade(1), env(1))).header.topic;
     const t2 = codec.decode(codec.encode(sampleTrade(2), env(2))).header.topic;
     expect(t1).toBe(t2);
+  });
+});
+
+describe("ByteWriter", () => {
+  it("a message started near the end of a slab holds only its own bytes", () => {
+    const w = new ByteWriter(1024);
+    for (let m = 0; m < 40; m++) {
+      w.reset();
+      for (let i = 0; i < 100; i++) w.u8((m + i) & 0xff);
+      const msg = w.finish();
+      expect(msg.length).toBe(100);
+      expect(Array.from(msg)).toEqual(Array.from({ length: 100 }, (_, i) => (m + i) & 0xff));
+    }
   });
 });

@@ -42,6 +42,7 @@ import {
   SubmitOrderCodec,
   SubmitOrderListCodec,
 } from "./commands.js";
+import { type NodeFrame, NodeFrameCodec } from "./control.js";
 import { CodecError } from "./errors.js";
 import { AccountStateCodec, ORDER_EVENT_CODECS, POSITION_EVENT_CODECS } from "./events.js";
 import {
@@ -62,7 +63,7 @@ export const CODEC_MINOR = 0;
 export const FIXED_HEADER_BYTES = 12;
 
 /** Everything the codec carries. */
-export type WireMessage = MarketData | OrderEvent | PositionEvent | AccountState | TradingCommand;
+export type WireMessage = MarketData | OrderEvent | PositionEvent | AccountState | TradingCommand | NodeFrame;
 
 /** Where a message goes and how it is identified; written in the header. */
 export interface Envelope {
@@ -111,6 +112,7 @@ const ALL_CODECS: readonly AnyBodyCodec[] = [
   ModifyOrderCodec,
   CancelOrderCodec,
   CancelAllOrdersCodec,
+  NodeFrameCodec,
 ];
 
 const BY_ID: (AnyBodyCodec | undefined)[] = [];
@@ -148,6 +150,7 @@ function codecFor(message: WireMessage): AnyBodyCodec {
 export function partitionKeyOf(message: WireMessage): string {
   if (message instanceof Bar) return message.barType.instrumentId.value;
   if ("instrumentId" in message) return message.instrumentId.value;
+  if ("key" in message) return message.key;
   return message.accountId.value;
 }
 
@@ -182,8 +185,8 @@ export class MessageCodec {
     w.pos = s + FIXED_HEADER_BYTES;
     try {
       w.str(envelope.eventId, "eventId");
-      w.str(envelope.partitionKey ?? partitionKeyOf(message), "partitionKey");
-      w.str(envelope.topic, "topic");
+      w.strCached(envelope.partitionKey ?? partitionKeyOf(message), "partitionKey");
+      w.strCached(envelope.topic, "topic");
       const bodyOffset = w.length;
       codec.encode(w, message);
       w.patchU16(6, bodyOffset);
@@ -228,7 +231,7 @@ export class MessageCodec {
     const r = this.r;
     const header = this.header;
     const codec = BY_ID[header.typeId] as AnyBodyCodec;
-    r.buf = bytes;
+    // r.buf is `bytes` (its header was just read): only the range changes.
     r.pos = start + header.bodyOffset;
     r.end = r.pos + header.bodyLength;
     r.context = codec.name;

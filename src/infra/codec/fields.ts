@@ -18,6 +18,7 @@ import {
   TrailingOffsetType,
   TriggerType,
 } from "../../model/enums.js";
+import { MAX_PRECISION } from "../../model/fixed.js";
 import { InstrumentId } from "../../model/identifiers.js";
 import { Money, Price, Quantity } from "../../model/values.js";
 import type { ByteReader, ByteWriter } from "./bytes.js";
@@ -126,7 +127,18 @@ export function writePrice(w: ByteWriter, p: Price): void {
 
 export function readPrice(r: ByteReader, field: string): Price {
   const raw = r.int(field);
-  return Price.fromRaw(raw, r.u8(field));
+  const precision = r.u8(field);
+  if (precision > MAX_PRECISION) throw badPrecision(r, field, precision);
+  // raw is a checked safe integer and precision an integer in range: no further checks needed.
+  return Price.fromRawUnchecked(raw, precision);
+}
+
+function badPrecision(r: ByteReader, field: string, precision: number): CodecError {
+  return new CodecError(
+    "CODEC_INVALID_VALUE",
+    `${r.context}: ${field} has precision ${precision}, outside 0..${MAX_PRECISION}`,
+    { field, precision },
+  );
 }
 
 export function writeQuantity(w: ByteWriter, q: Quantity): void {
@@ -136,7 +148,12 @@ export function writeQuantity(w: ByteWriter, q: Quantity): void {
 
 export function readQuantity(r: ByteReader, field: string): Quantity {
   const raw = r.int(field);
-  return Quantity.fromRaw(raw, r.u8(field));
+  const precision = r.u8(field);
+  if (precision > MAX_PRECISION) throw badPrecision(r, field, precision);
+  if (raw < 0) {
+    throw new CodecError("CODEC_INVALID_VALUE", `${r.context}: ${field} is negative (raw ${raw})`, { field });
+  }
+  return Quantity.fromRawUnchecked(raw, precision);
 }
 
 /** Null marker (0) or 1 followed by the value. */
@@ -214,8 +231,10 @@ export function readMoney(r: ByteReader, field: string): Money {
   return Money.fromRaw(raw, c);
 }
 
+const parseInstrumentId = (s: string) => InstrumentId.parse(s);
+
 export function readInstrumentId(r: ByteReader, field: string): InstrumentId {
-  return InstrumentId.parse(r.internedStr(field));
+  return r.internedValue(field, parseInstrumentId);
 }
 
 /** An optional identifier (null marker + string), constructed by `make` on decode. */

@@ -283,5 +283,14 @@ export function sampleMessages(): Record<string, WireMessage> {
     MarkPriceUpdate: new MarkPriceUpdate(BTC, px("61000.15"), px("60999.99"), "0.00010000", T0 + 1e9, T0, T0),
   };
   for (const m of [...orderEvents, ...positionEvents, accountState, ...commands]) out[m.type] = m;
+  // A lockstep frame of `botv6 node` carrying two opaque items.
+  out.NodeFrame = {
+    type: "NodeFrame",
+    eventId: "ack:ACC-1:7",
+    key: "ACC-1",
+    kind: "ack",
+    step: 7,
+    items: [new Uint8Array([1, 2, 3]), new Uint8Array(0)],
+  };
   return out;
 }

@@ -43,7 +43,7 @@ export const TradeTickCodec: BodyCodec<TradeTick> = {
   id: 1,
   name: "TradeTick",
   encode(w, m) {
-    w.str(m.instrumentId.value, "instrumentId");
+    w.strCached(m.instrumentId.value, "instrumentId");
     writePrice(w, m.price);
     writeQuantity(w, m.size);
     AggressorSides.encode(w, m.aggressorSide);
@@ -68,7 +68,7 @@ export const QuoteTickCodec: BodyCodec<QuoteTick> = {
   id: 2,
   name: "QuoteTick",
   encode(w, m) {
-    w.str(m.instrumentId.value, "instrumentId");
+    w.strCached(m.instrumentId.value, "instrumentId");
     writePrice(w, m.bidPrice);
     writePrice(w, m.askPrice);
     writeQuantity(w, m.bidSize);
@@ -134,7 +134,7 @@ export const OrderBookDeltasCodec: BodyCodec<OrderBookDeltas> = {
   id: 3,
   name: "OrderBookDeltas",
   encode(w, m) {
-    w.str(m.instrumentId.value, "instrumentId");
+    w.strCached(m.instrumentId.value, "instrumentId");
     w.bool(m.isSnapshot);
     w.f64(m.firstSequence);
     w.f64(m.sequence);
@@ -195,7 +195,7 @@ export const OrderBookDepthCodec: BodyCodec<OrderBookDepth> = {
   id: 4,
   name: "OrderBookDepth",
   encode(w, m) {
-    w.str(m.instrumentId.value, "instrumentId");
+    w.strCached(m.instrumentId.value, "instrumentId");
     w.f64(m.sequence);
     w.f64(m.tsEvent);
     w.f64(m.tsInit);
@@ -259,7 +259,7 @@ export const MarkPriceUpdateCodec: BodyCodec<MarkPriceUpdate> = {
   id: 6,
   name: "MarkPriceUpdate",
   encode(w, m) {
-    w.str(m.instrumentId.value, "instrumentId");
+    w.strCached(m.instrumentId.value, "instrumentId");
     writePrice(w, m.markPrice);
     writeOptPrice(w, m.indexPrice);
     writeOptStr(w, m.fundingRate, "fundingRate");

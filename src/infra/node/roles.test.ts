@@ -4,14 +4,18 @@ import { planNode } from "./roles.js";
 
 const bridge = { kind: "redis" as const, url: "redis://127.0.0.1:6379" };
 
-describe("node roles (scaffolding)", () => {
+describe("node roles", () => {
   it("derives each role's channels, group and lease", () => {
     const data = planNode({ role: "data", nodeId: "data-1", bridge });
     expect(data.bridge).toMatchObject({ publish: ["md"], consume: [], group: "data" });
     const strategy = planNode({ role: "strategy", nodeId: "strat-1", bridge });
     expect(strategy.bridge).toMatchObject({ publish: ["cmd"], consume: ["md", "ev"], group: "strategies" });
     const exec = planNode({ role: "execution", nodeId: "exec-1", bridge, accountId: "BINANCE-001" });
-    expect(exec.bridge).toMatchObject({ publish: ["ev"], consume: ["cmd"], group: "execution-BINANCE-001" });
+    expect(exec.bridge).toMatchObject({
+      publish: ["ev"],
+      consume: ["md", "cmd"],
+      group: "execution-BINANCE-001-exec-1",
+    });
     expect(exec.lease).toEqual({ name: "account:BINANCE-001" });
     expect(planNode({ role: "model", nodeId: "model-1", bridge })).toEqual({
       role: "model",

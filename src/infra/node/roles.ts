@@ -1,13 +1,14 @@
 /**
- * Scaffolding for the multi-process topology (`botv6 node --role ...`, issue 8 part 4): what
+ * The contract of the multi-process topology (`botv6 node --role ...`, issue 8 part 4): what
  * each role publishes and consumes over the bus bridge, and which roles hold a lease. The
- * `botv6 node` command and the wiring of the backtest/execution engine into these roles are
- * not built yet; this module fixes the contract they will use.
+ * nodes themselves are in `nodes.ts`.
  *
  * - data: ingests (feeds, replay, synthetic market) and publishes normalised market data.
  * - strategy: consumes market data and order/position events, publishes trading commands.
  * - execution: one active node per account (an {@link ActiveStandby} lease named after the
- *   account); consumes commands, publishes order, position and account events.
+ *   account); consumes market data and commands, publishes order, position and account
+ *   events. Every execution node (active or standby) has its own consumer group, so a standby
+ *   is a hot replica that has read everything the active one has.
  * - model: serves inference over HTTP (issue 7); no bridge channels.
  */
 import type { BridgeConfigInput, BridgeKind, ChannelConfig } from "../bridge/config.js";
@@ -21,13 +22,14 @@ export const NODE_ROLES: readonly NodeRole[] = ["data", "strategy", "execution",
 export const STANDARD_CHANNELS: readonly ChannelConfig[] = [
   { name: "md", topics: ["data.*"] },
   { name: "cmd", topics: ["commands.*"] },
-  { name: "ev", topics: ["events.order.*", "events.position.*", "events.account.*"] },
+  { name: "ev", topics: ["events.order.*", "events.position.*", "events.account.*", "events.node.*"] },
 ];
 
 const ROLE_FLOWS: Record<NodeRole, { publish: string[]; consume: string[] }> = {
   data: { publish: ["md"], consume: [] },
   strategy: { publish: ["cmd"], consume: ["md", "ev"] },
-  execution: { publish: ["ev"], consume: ["cmd"] },
+  // The execution node also reads market data: its simulated venue advances with it.
+  execution: { publish: ["ev"], consume: ["md", "cmd"] },
   model: { publish: [], consume: [] },
 };
 
@@ -75,10 +77,11 @@ export function planNode(input: NodePlanInput): NodePlan {
     );
   }
   const flow = ROLE_FLOWS[role];
-  // Each account's execution nodes form their own group. Not built yet: routing commands to
-  // their account (per-account channels or a filter), so with several accounts every
-  // execution group would still read every command.
-  const group = role === "execution" ? `${ROLE_GROUPS.execution}-${input.accountId}` : ROLE_GROUPS[role];
+  // Each execution node reads everything in a group of its own (a standby is a hot replica).
+  // Commands are routed to their account by topic (commands.node.<account>); other accounts'
+  // frames are read and ignored.
+  const group =
+    role === "execution" ? `${ROLE_GROUPS.execution}-${input.accountId}-${input.nodeId}` : ROLE_GROUPS[role];
   const bridge: BridgeConfigInput | null =
     flow.publish.length === 0 && flow.consume.length === 0
       ? null
