@@ -2,28 +2,71 @@
  * End-to-end latency data node → strategy node → execution node over Redis Streams (issue 8:
  * p50 <= 1 ms, p99 <= 5 ms on loopback under 10 k events/s). Used by infra.bench.ts.
  *
- * Three bus bridges with the channel layout `planNode` gives the three roles (own connections,
- * own consumer groups) run in this process, so one clock times them: the data side publishes
- * trades at a fixed rate into `md`; the strategy side answers every trade it receives with a
- * command on `cmd`; the execution side records, per command, the time since its trade was
- * published. This is the free-running streaming path (live and paper trading); the lockstep
- * replay of `botv6 node` adds a barrier per event on top of it (docs/deployment.md).
+ * Three processes (bench/node-latency-role.ts), one per role, each with its own bus bridge,
+ * connections and consumer group as `planNode` lays them out, over one private redis-server:
+ * the data process publishes trades at a fixed rate into `md`; the strategy process answers
+ * every trade with a command on `cmd`; the execution process records, per command, the time
+ * since its trade was published — on the machine's monotonic clock, which all processes share.
+ * This is the free-running streaming path (live and paper trading); the lockstep replay of
+ * `botv6 node` adds a barrier per event on top of it (docs/deployment.md).
  */
+import { type ChildProcess, fork } from "node:child_process";
 import { loadavg } from "node:os";
-import * as hdr from "hdr-histogram-js";
-import { MessageBus } from "../src/core/bus.js";
-import { Topics } from "../src/core/topics.js";
-import { createBusBridge } from "../src/infra/bridge/index.js";
-import { BTC, sampleTrade } from "../src/infra/codec/fixtures.js";
-import { planNode } from "../src/infra/node/roles.js";
+import { fileURLToPath } from "node:url";
 import { resolveService, startRedis } from "../src/infra/testing/services.js";
-import type { TradingCommand } from "../src/model/commands.js";
-import type { TradeTick } from "../src/model/data.js";
-import { InstrumentId, StrategyId } from "../src/model/identifiers.js";
 import type { BenchContext } from "./harness.js";
+import type { FromChild, RoleArgs } from "./node-latency-role.js";
 
-function cpuSeconds(u: NodeJS.CpuUsage): number {
-  return Math.round(((u.user + u.system) / 1e6) * 1000) / 1000;
+const ROLE_SCRIPT = fileURLToPath(new URL("./node-latency-role.ts", import.meta.url));
+
+class Role {
+  readonly child: ChildProcess;
+  private readonly inbox: FromChild[] = [];
+  private waiters: (() => void)[] = [];
+  stderr = "";
+
+  constructor(readonly args: RoleArgs) {
+    this.child = fork(ROLE_SCRIPT, [], {
+      execArgv: ["--import", "tsx"],
+      env: { ...process.env, BOTV6_LATENCY_ROLE: JSON.stringify(args) },
+      stdio: ["ignore", "inherit", "pipe", "ipc"],
+    });
+    this.child.stderr?.on("data", (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    this.child.on("message", (m: FromChild) => {
+      this.inbox.push(m);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.child.on("exit", () => {
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  async next<T extends FromChild["type"]>(
+    type: T,
+    timeoutMs: number,
+  ): Promise<Extract<FromChild, { type: T }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.inbox.findIndex((m) => m.type === type);
+      if (i >= 0) return this.inbox.splice(i, 1)[0] as Extract<FromChild, { type: T }>;
+      if (this.child.exitCode !== null) throw new Error(`${this.args.role} exited: ${this.stderr}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.args.role}: no "${type}" within ${timeoutMs} ms ${this.stderr}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  send(m: { type: "go" | "done" }): void {
+    this.child.send(m);
+  }
 }
 
 export async function nodeLatencyCase(
@@ -37,115 +80,58 @@ export async function nodeLatencyCase(
     ctx.emit({ case: name, skipped: r.reason });
     return;
   }
-  const svc = await startRedis({ appendfsync: "everysec" });
-  const namespace = `lat-${process.pid}`;
-  const bridge = {
-    kind: "redis" as const,
+  const svc = await startRedis({
+    appendfsync:
+      (process.env.INFRA_BENCH_E2E_FSYNC as "always" | "everysec" | "no" | undefined) ?? "everysec",
+  });
+  const base = {
     url: svc.url,
-    namespace,
-    partitions: 4,
-    maxBatch: 500,
-    redis: { blockMs: 1000, readCount: 1000 },
+    namespace: `lat-${process.pid}`,
+    ratePerSec,
+    events: ratePerSec * seconds,
+    warmup: Math.min(2000, ratePerSec),
   };
-  const plan = (role: string, nodeId: string) => {
-    const p = planNode({ role, nodeId, bridge, accountId: "SIM-001" }).bridge;
-    if (p === null) throw new Error(`${role} has no bridge`);
-    // The strategy and execution sides here consume only what this case measures.
-    if (role === "execution") return { ...p, consume: ["cmd"] };
-    if (role === "strategy") return { ...p, consume: ["md"] };
-    return p;
-  };
-  const dataBus = new MessageBus();
-  const strategyBus = new MessageBus();
-  const execBus = new MessageBus();
-  const data = createBusBridge(plan("data", "data-1"), dataBus);
-  const strategy = createBusBridge(plan("strategy", "strategy-1"), strategyBus);
-  const exec = createBusBridge(plan("execution", "exec-1"), execBus);
-
-  const total = ratePerSec * seconds;
-  const warmup = Math.min(2000, total);
-  const sentAt = new Float64Array(warmup + total + 1);
-  const hist = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 10_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-  let received = 0;
-  const strategyId = new StrategyId("LAT-1");
-  strategyBus.subscribe("data.trades.*", (t: TradeTick) => {
-    const cmd: TradingCommand = {
-      type: "CancelAllOrders",
-      commandId: `c${t.tradeId}`,
-      strategyId,
-      instrumentId: t.instrumentId,
-      tsInit: t.tsEvent,
-      side: null,
-    };
-    strategy.publish(`commands.${strategyId.value}`, cmd);
-  });
-  execBus.subscribe("commands.*", (c: TradingCommand) => {
-    const seq = Number(c.commandId.slice(1)) - 100_000_000;
-    if (seq > warmup) hist.recordValue(Math.max(1, Math.round((performance.now() - sentAt[seq]) * 1000)));
-    received++;
-  });
-  const ids = Array.from({ length: 8 }, (_, i) => InstrumentId.parse(`SYM${i}.BENCH`));
+  // Consumers first, so their groups exist before the first trade.
+  const roles = (["execution", "strategy", "data"] as const).map((role) => new Role({ ...base, role }));
+  const [exec, , data] = roles;
   try {
-    await data.start();
-    await strategy.start();
-    await exec.start();
-    const send = async (count: number, offset: number) => {
-      // Paced by a 1 ms timer: each tick publishes the events due by then, each stamped as it
-      // is published (no busy wait: the pacing loop must not steal the CPU it measures).
-      const t0 = performance.now();
-      let i = 0;
-      while (i < count) {
-        const due = Math.min(count, Math.floor(((performance.now() - t0) * ratePerSec) / 1000) + 1);
-        for (; i < due; i++) {
-          const seq = offset + i + 1;
-          const t = sampleTrade(seq, ids[seq & 7] ?? BTC);
-          sentAt[seq] = performance.now();
-          data.publish(Topics.trades(t.instrumentId), t);
-        }
-        await new Promise((res) => setTimeout(res, 1));
-      }
-    };
-    const waitFor = async (n: number, ms: number) => {
-      const deadline = performance.now() + ms;
-      while (received < n && performance.now() < deadline) await new Promise((res) => setTimeout(res, 5));
-    };
-    await send(warmup, 0);
-    await waitFor(warmup, 30_000);
-    const cpu0 = process.cpuUsage();
+    for (const x of roles) await x.next("ready", 60_000);
     const w0 = performance.now();
-    await send(total, warmup);
-    await waitFor(warmup + total, 30_000);
+    data.send({ type: "go" });
+    await data.next("sent", 60_000 + seconds * 2000);
+    // Let the last commands arrive (or give up after 30 s and report what arrived).
+    await exec.next("complete", 30_000).catch(() => undefined);
+    // Ask every role for its figures (only the execution side has a histogram).
+    for (const x of roles) x.send({ type: "done" });
+    const results = await Promise.all(roles.map((x) => x.next("result", 30_000)));
+    const e = results[roles.indexOf(exec)];
     const wall = (performance.now() - w0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const p50 = hist.getValueAtPercentile(50) / 1000;
-    const p99 = hist.getValueAtPercentile(99) / 1000;
+    const p50 = e.p50Us / 1000;
+    const p99 = e.p99Us / 1000;
+    const delivered = e.received - base.warmup;
     ctx.emit({
       case: name,
-      note: "three bridges (data → strategy → execution) over a private redis-server; latency = publish of the trade → command handled by the execution side",
+      note: "three processes (data → strategy → execution), one per role, over a private redis-server; latency = publish of the trade → command handled by the execution process, on the shared monotonic clock",
       ratePerSec,
-      events: total,
-      delivered: received - warmup,
+      events: base.events,
+      delivered,
       wallSeconds: Math.round(wall * 1000) / 1000,
-      nodeCpuSeconds: cpuSeconds(cpu),
+      cpuSecondsByRole: Object.fromEntries(
+        roles.map((x, i) => [x.args.role, Math.round(results[i].cpuSeconds * 1000) / 1000]),
+      ),
       loadAverage1m: Math.round(loadavg()[0] * 100) / 100,
       p50Ms: p50,
-      p90Ms: hist.getValueAtPercentile(90) / 1000,
+      p90Ms: e.p90Us / 1000,
       p99Ms: p99,
-      p999Ms: hist.getValueAtPercentile(99.9) / 1000,
-      maxMs: hist.maxValue / 1000,
+      p999Ms: e.p999Us / 1000,
+      maxMs: e.maxUs / 1000,
       target: "p50 <= 1 ms, p99 <= 5 ms",
-      met: received - warmup === total && p50 <= 1 && p99 <= 5,
+      met: delivered === base.events && p50 <= 1 && p99 <= 5,
     });
-  } catch (e) {
-    ctx.emit({ case: name, error: e instanceof Error ? e.message : String(e) });
+  } catch (err) {
+    ctx.emit({ case: name, error: err instanceof Error ? err.message : String(err) });
   } finally {
-    await exec.stop(1000).catch(() => {});
-    await strategy.stop(1000).catch(() => {});
-    await data.stop(1000).catch(() => {});
+    for (const x of roles) if (x.child.exitCode === null) x.child.kill("SIGKILL");
     await svc.stop();
   }
 }

@@ -264,7 +264,7 @@ function unavailable(r: ServiceResolution): ServiceError {
  * server is killed); benchmarks may choose `everysec`.
  */
 export async function startRedis(
-  options: { appendfsync?: "always" | "everysec" } = {},
+  options: { appendfsync?: "always" | "everysec" | "no" } = {},
 ): Promise<ServiceHandle> {
   const r = resolveService("redis");
   if (r.how === "env") return new ExternalService("redis", r.url as string);
