@@ -1,14 +1,17 @@
 /**
  * Backtest throughput (issue 4 targets): trade ticks through the full engine with a no-op
  * strategy (>= 5 M events/s); the market maker on the shared Binance USD-M L2 data through the
- * L2 fill model (>= 1 M events/s); peak RSS of a 10 M-event run (< 400 MB), streamed.
+ * L2 fill model (>= 1 M events/s); peak RSS of a 10 M-event run (< 400 MB), streamed (the
+ * market-maker memory runs each in a child process, so the peak is the run's own).
  * Throughput data is pre-built in memory so the figures measure the engine, not parsing.
  * `BOTV6_BENCH_MEMORY_EVENTS` / `BOTV6_BENCH_TRADES` shrink the runs for a quick look.
  */
+import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { BacktestEngine } from "../src/backtest/engine.js";
 import { readMarketData } from "../src/data/files/index.js";
+import type { OrderRetention } from "../src/execution/cache.js";
 import { currency } from "../src/model/currency.js";
 import { type MarketData, OrderBookDeltas, QuoteTick, TradeTick } from "../src/model/data.js";
 import { AggressorSide } from "../src/model/enums.js";
@@ -68,8 +71,9 @@ function* tradeStream(id: InstrumentId, n: number): Generator<TradeTick> {
 }
 
 /** The market maker on the L2 fill model. */
-function mmEngine(id: InstrumentId): BacktestEngine {
+function mmEngine(id: InstrumentId, orderRetention?: OrderRetention): BacktestEngine {
   const engine = new BacktestEngine({
+    orderRetention,
     venues: [
       {
         name: "BINANCE",
@@ -147,6 +151,62 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
   return (c.user + c.system) / 1e6;
 }
 
+/** The Binance USD-M capture (93,954 events), time-ordered, in memory. */
+async function loadCapture(): Promise<MarketData[]> {
+  const data: MarketData[] = [];
+  for await (const rec of readMarketData([`${DATA}orderbook/hftbacktest_binance-usdm_btcusdt_20240808.gz`]))
+    data.push(rec.data);
+  data.sort((a, b) => a.tsEvent - b.tsEvent);
+  return data;
+}
+
+/** Child process: one market-maker memory run of `variant`; prints one JSON record. */
+async function memoryChild(variant: string): Promise<void> {
+  const id = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
+  const rssStart = process.memoryUsage().rss;
+  const data = await loadCapture();
+  const M = Number(process.env.BOTV6_BENCH_MM_MEMORY_EVENTS ?? 10_000_000);
+  const engine = mmEngine(
+    id,
+    variant === "default" ? undefined : { dropClosedEvents: true, maxClosedOrders: 10_000 },
+  );
+  const rss0 = process.memoryUsage().rss;
+  let peak = rss0;
+  const c0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const r = await engine.run(replayed(data, M), () => {
+    const rss = process.memoryUsage().rss;
+    if (rss > peak) peak = rss;
+  });
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: "backtest",
+      case: `backtest.memory.10M-events.market-maker-l2 (capture replayed, streamed; retention ${variant}; own process${process.env.BOTV6_BENCH_CHILD_FLAGS ? ` ${process.env.BOTV6_BENCH_CHILD_FLAGS}` : ""})`,
+      events: r.events,
+      orders: r.orders.length,
+      ordersForgotten: r.ordersForgotten,
+      fills: r.fills.length,
+      finalEquity: r.finalEquity.toString(),
+      seconds: round(secs, 2),
+      cpuSeconds: round(cpuSeconds(c0), 2),
+      eventsPerSec: Math.round(r.events / secs),
+      eventsPerCpuSec: Math.round(r.events / cpuSeconds(c0)),
+      rssAtStartMB: Math.round(rssStart / 1e6),
+      rssBeforeMB: Math.round(rss0 / 1e6),
+      peakRssSampledMB: Math.round(peak / 1e6),
+      processMaxRssMB: Math.round(maxRss / 1e6),
+      heapUsedAfterMB: Math.round(process.memoryUsage().heapUsed / 1e6),
+      target: "< 400 MB RSS",
+      met: maxRss < 400e6,
+    })}\n`,
+  );
+}
+
+const child = process.env.BOTV6_BENCH_BACKTEST_CHILD;
+if (child !== undefined) await memoryChild(child);
+
 export async function run(ctx: BenchContext): Promise<void> {
   ctx.emit({ case: "machine", ...machineInfo(), loadAverage: loadavg().map((x) => round(x, 2)) });
   const id = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
@@ -183,39 +243,26 @@ export async function run(ctx: BenchContext): Promise<void> {
       met: process.resourceUsage().maxRSS * 1024 < 400e6,
     });
   }
-  // The Binance USD-M capture (93,954 events), kept for the market-maker cases.
-  const data: MarketData[] = [];
-  for await (const rec of readMarketData([`${DATA}orderbook/hftbacktest_binance-usdm_btcusdt_20240808.gz`]))
-    data.push(rec.data);
-  data.sort((a, b) => a.tsEvent - b.tsEvent);
+  // The Binance USD-M capture (93,954 events), kept for the market-maker throughput case.
+  const data = await loadCapture();
   // Memory of the market maker on L2 data: the capture replayed back to back (shifted in time,
-  // events created on the fly) up to 10 M events.
-  {
-    const M = Number(process.env.BOTV6_BENCH_MM_MEMORY_EVENTS ?? 10_000_000);
-    const engine = mmEngine(id);
-    const rss0 = process.memoryUsage().rss;
-    let peak = rss0;
-    const c0 = process.cpuUsage();
-    const start = process.hrtime.bigint();
-    const r = await engine.run(replayed(data, M), () => {
-      const rss = process.memoryUsage().rss;
-      if (rss > peak) peak = rss;
+  // events created on the fly) up to 10 M events, each variant in a fresh child process (so its
+  // peak RSS is its own, not this process's maximum): the default retention (every order listed,
+  // closed orders' events released), the same with V8's old space capped at 256 MB (V8 otherwise
+  // lets garbage pile up far beyond the live heap before collecting it), and a bound of 10,000
+  // closed orders kept in the cache.
+  for (const [variant, flags] of [
+    ["default", []],
+    ["default", ["--max-old-space-size=256"]],
+    ["maxClosedOrders-10000", []],
+  ] as const) {
+    const out = spawnSync(process.execPath, [...flags, ...process.execArgv, fileURLToPath(import.meta.url)], {
+      env: { ...process.env, BOTV6_BENCH_BACKTEST_CHILD: variant, BOTV6_BENCH_CHILD_FLAGS: flags.join(" ") },
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
     });
-    const secs = Number(process.hrtime.bigint() - start) / 1e9;
-    ctx.emit({
-      case: "backtest.memory.10M-events.market-maker-l2 (capture replayed, streamed)",
-      events: r.events,
-      fills: r.fills.length,
-      seconds: round(secs, 2),
-      cpuSeconds: round(cpuSeconds(c0), 2),
-      eventsPerSec: Math.round(r.events / secs),
-      eventsPerCpuSec: Math.round(r.events / cpuSeconds(c0)),
-      rssBeforeMB: Math.round(rss0 / 1e6),
-      peakRssSampledMB: Math.round(peak / 1e6),
-      processMaxRssMB: Math.round((process.resourceUsage().maxRSS * 1024) / 1e6),
-      target: "< 400 MB RSS",
-      met: process.resourceUsage().maxRSS * 1024 < 400e6,
-    });
+    if (out.status !== 0) throw new Error(`memory child ${variant} failed: ${out.stderr}`);
+    ctx.emit(JSON.parse(out.stdout.trim().split("\n").pop() ?? "{}"));
   }
   const N = Number(process.env.BOTV6_BENCH_TRADES ?? 2_000_000);
   const trades: TradeTick[] = [...tradeStream(id, N)];

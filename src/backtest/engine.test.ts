@@ -5,6 +5,7 @@ import {
   BarAggregation,
   BarSpecification,
   BarType,
+  type MarketData,
   MarkPriceUpdate,
   QuoteTick,
   TradeTick,
@@ -388,4 +389,72 @@ describe("finer bars for fills (fillBars)", () => {
     expect(await run("1-MINUTE-LAST")).toEqual(["SELL 97.0", "BUY 104.0"]);
     expect(await run("2-MINUTE-LAST")).toEqual(["BUY 104.0", "SELL 97.0"]);
   });
+});
+
+describe("order retention on a long market-making run (Binance USD-M capture)", () => {
+  it("drops closed orders' events or forgets old orders without changing any fill or the equity", async () => {
+    const { readMarketData } = await import("../data/files/index.js");
+    const { MarketMaker } = await import("../strategy/builtin/market-maker.js");
+    const id = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
+    const perp = new CryptoPerpetual({
+      id,
+      baseCurrency: currency("BTC"),
+      quoteCurrency: currency("USDT"),
+      settlementCurrency: currency("USDT"),
+      priceIncrement: "0.10",
+      sizeIncrement: "0.001",
+      marginInit: "0.05",
+      marginMaint: "0.025",
+      makerFee: "0.0002",
+      takerFee: "0.0005",
+    });
+    const data: MarketData[] = [];
+    for await (const rec of readMarketData([
+      "../shared/data/orderbook/hftbacktest_binance-usdm_btcusdt_20240808.gz",
+    ]))
+      data.push(rec.data);
+    data.sort((a, b) => a.tsEvent - b.tsEvent);
+    const run = async (orderRetention?: BacktestConfig["orderRetention"]) => {
+      const engine = new BacktestEngine({
+        venues: [
+          {
+            name: "BINANCE",
+            accountType: "margin",
+            startingBalances: ["100000 USDT"],
+            fillModel: "l2",
+            leverage: 10,
+          },
+        ],
+        instruments: [perp],
+        orderRetention,
+      });
+      engine.addStrategy(new MarketMaker("MM", { instrument: id.value, size: "0.010" }));
+      return engine.run(data);
+    };
+    const fillsOf = (r: Awaited<ReturnType<typeof run>>) =>
+      r.fills.map((f) => `${f.clientOrderId}|${f.lastPx}|${f.lastQty}|${f.commission}|${f.tsEvent}`);
+    const full = await run({});
+    const compact = await run();
+    const again = await run();
+    const bounded = await run({ dropClosedEvents: true, maxClosedOrders: 50 });
+    expect(full.fills.length).toBeGreaterThan(100);
+    for (const r of [compact, again, bounded]) {
+      expect(fillsOf(r)).toEqual(fillsOf(full));
+      expect(r.equityCurve).toEqual(full.equityCurve);
+      expect(r.finalEquity.toString()).toBe(full.finalEquity.toString());
+      expect(r.trades).toEqual(full.trades);
+    }
+    // Default: every order listed, closed ones without their event list.
+    expect(compact.orders.map((o) => [o.clientOrderId.value, o.status, o.filledQty.raw])).toEqual(
+      full.orders.map((o) => [o.clientOrderId.value, o.status, o.filledQty.raw]),
+    );
+    expect(compact.ordersForgotten).toBe(0);
+    expect(compact.orders.filter((o) => o.isClosed()).every((o) => o.events.length === 0)).toBe(true);
+    expect(full.orders.every((o) => o.events.length > 0)).toBe(true);
+    // Bounded: the most recently closed 50 and the open ones are listed, the rest counted.
+    const closedFull = full.orders.filter((o) => o.isClosed()).length;
+    expect(bounded.orders.filter((o) => o.isClosed())).toHaveLength(50);
+    expect(bounded.ordersForgotten).toBe(closedFull - 50);
+    expect(bounded.orders.length + bounded.ordersForgotten).toBe(full.orders.length);
+  }, 60_000);
 });

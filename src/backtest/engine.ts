@@ -19,6 +19,7 @@ import { createLogger } from "../core/logging.js";
 import { Rng } from "../core/rng.js";
 import { Topics } from "../core/topics.js";
 import { DataEngine } from "../data/engine.js";
+import { OrderCache, type OrderRetention } from "../execution/cache.js";
 import { ContingencyManager } from "../execution/contingency.js";
 import { OrderEmulator } from "../execution/emulator.js";
 import { ExecutionEngine } from "../execution/engine.js";
@@ -93,6 +94,15 @@ export interface BacktestConfig {
    * before the venue sees it (the same gate a live node runs).
    */
   risk?: RiskEngineConfig;
+  /**
+   * What the execution engine's order cache keeps of closed orders (docs/execution.md,
+   * "Retention"). Default `{ dropClosedEvents: true }`: every order stays listed (queries and
+   * `BacktestResult.orders`) but a closed order's event list is released — the events reached
+   * the strategies, the portfolio and `fills` already. `{}` keeps every event; a
+   * `maxClosedOrders` bound also forgets the oldest closed orders (not listed in the result's
+   * `orders` then, counted in `ordersForgotten`; fills, trades and statistics are complete).
+   */
+  orderRetention?: OrderRetention;
 }
 
 /** A round trip: a position from open to close. */
@@ -112,7 +122,10 @@ export interface RoundTrip {
 }
 
 export interface BacktestResult {
+  /** Orders in submission order (see {@link BacktestConfig.orderRetention}). */
   orders: Order[];
+  /** Closed orders forgotten under a `maxClosedOrders` bound and not listed in `orders`. */
+  ordersForgotten: number;
   fills: OrderFilled[];
   trades: RoundTrip[];
   positions: Position[];
@@ -176,7 +189,8 @@ export class BacktestEngine {
 
     this.data = this.kernel.add(new DataEngine());
     const instrumentMap = new Map<InstrumentId, Instrument>(config.instruments.map((i) => [i.id, i]));
-    this.exec = this.kernel.add(new ExecutionEngine({ instruments: instrumentMap }));
+    const cache = new OrderCache(config.orderRetention ?? { dropClosedEvents: true });
+    this.exec = this.kernel.add(new ExecutionEngine({ instruments: instrumentMap, cache }));
     if (config.risk !== undefined) {
       this.risk = this.kernel.add(new RiskEngine(this.exec, config.risk));
       this.exec.setGate(this.risk);
@@ -296,6 +310,9 @@ export class BacktestEngine {
     let startEq: Money | null = null;
     let dataDue = -1;
     let dataSeq = 0;
+    // The venue of the previous event's instrument (ids are shared objects: one lookup per run).
+    let lastId: InstrumentId | null = null;
+    let lastExchange: SimulatedExchange | undefined;
     const publish = (d: MarketData, id: InstrumentId) => {
       this.data.process(d);
       if (d instanceof OrderBookDeltas && !this.hasTrades) this.markFromBook(id);
@@ -323,7 +340,11 @@ export class BacktestEngine {
       }
       this.clock.advanceTo(ts);
       const id = d instanceof Bar ? d.barType.instrumentId : d.instrumentId;
-      const exchange = this.exchanges.get(id.venue);
+      if (id !== lastId) {
+        lastId = id;
+        lastExchange = this.exchanges.get(id.venue);
+      }
+      const exchange = lastExchange;
       if (d instanceof TradeTick) {
         exchange?.processTrade(d);
         this.setMark(id.value, d.price);
@@ -357,6 +378,8 @@ export class BacktestEngine {
     };
     if (Symbol.asyncIterator in (data as object)) {
       for await (const d of data as AsyncIterable<MarketData>) step(d);
+    } else if (Array.isArray(data)) {
+      for (let i = 0; i < data.length; i++) step(data[i]);
     } else {
       for (const d of data as Iterable<MarketData>) step(d);
     }
@@ -447,7 +470,7 @@ export class BacktestEngine {
     at[0] = this.markChanges;
     at[1] = this.fills.length;
     at[2] = this.fundingPayments.length;
-    if (this.portfolio.openPositions().length === 0) return;
+    if (!this.portfolio.hasOpenPositions()) return;
     for (const l of this.portfolio.liquidations()) {
       const p = l.position;
       if (this.liquidating.has(p.id.value)) continue;
@@ -547,6 +570,7 @@ export class BacktestEngine {
     );
     return {
       orders: this.exec.cache.orders(),
+      ordersForgotten: this.exec.cache.forgottenCount,
       fills: this.fills,
       trades,
       positions: this.portfolio.allPositions(),

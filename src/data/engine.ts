@@ -206,7 +206,11 @@ export class DataEngine extends Component {
     });
   }
 
+  private lastTopicsId: InstrumentId | null = null;
+  private lastTopics: InstrumentTopics | null = null;
+
   private topicsOf(id: InstrumentId): InstrumentTopics {
+    if (id === this.lastTopicsId) return this.lastTopics!;
     let t = this.topics.get(id);
     if (t === undefined) {
       const bus = this.context.bus;
@@ -219,6 +223,8 @@ export class DataEngine extends Component {
       };
       this.topics.set(id, t);
     }
+    this.lastTopicsId = id;
+    this.lastTopics = t;
     return t;
   }
 

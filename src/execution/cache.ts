@@ -4,7 +4,10 @@
  *
  * The cache is updated only by the execution engine, after an event has been applied to its
  * order, so it always mirrors the event stream. Client order ids are never reused: a closed
- * order stays in the cache (and in {@link OrderCache.has}) for the life of the process.
+ * order stays in the cache (and in {@link OrderCache.has}) for the life of the process —
+ * unless a {@link OrderRetention} policy bounds the closed orders kept (see docs/execution.md,
+ * "Retention"): then the oldest closed orders are forgotten by the queries, while their ids
+ * stay in {@link OrderCache.has}.
  */
 import { OrderSide, PositionSide } from "../model/enums.js";
 import type { OrderFilled } from "../model/events.js";
@@ -140,7 +143,47 @@ export class Position {
   }
 }
 
+/**
+ * What the cache keeps of closed orders (default: everything, for the life of the process).
+ * A long run (a 10 M-event market-making backtest closes ~100 k orders) otherwise holds every
+ * order with all its events.
+ */
+export interface OrderRetention {
+  /**
+   * Release an order's event list (`order.events`) when it closes: its state (status, filled
+   * and leaves quantities, average price, trade ids, venue id, timestamps) stays. The events
+   * were already applied, published and journaled; only the in-memory history goes.
+   */
+  dropClosedEvents?: boolean;
+  /**
+   * Closed orders kept (the most recently closed); older ones are forgotten: `get`,
+   * `orders()`, `closedOrders()` no longer return them, `has()` still does (ids are never
+   * reused). Open and held orders are always kept. Default: unlimited.
+   */
+  maxClosedOrders?: number;
+  /** Called with each closed order as the cache forgets it (e.g. to keep a summary). */
+  onForget?: (order: Order) => void;
+}
+
 export class OrderCache {
+  private readonly dropClosedEvents: boolean;
+  private readonly maxClosed: number;
+  private readonly onForget: ((order: Order) => void) | undefined;
+  /** Ids of forgotten closed orders (still "used"). */
+  private readonly forgotten = new Set<string>();
+  /** Closed orders in closing order (only with a bound): the next to forget at `closedHead`. */
+  private readonly closedQueue: Order[] = [];
+  private closedHead = 0;
+
+  constructor(retention: OrderRetention = {}) {
+    this.dropClosedEvents = retention.dropClosedEvents ?? false;
+    const max = retention.maxClosedOrders ?? Number.POSITIVE_INFINITY;
+    if (!(max >= 0))
+      throw new RangeError(`OrderCache: maxClosedOrders must be a non-negative number, got ${max}`);
+    this.maxClosed = max;
+    this.onForget = retention.onForget;
+  }
+
   private readonly byId = new Map<string, Order>();
   private readonly open = new Set<Order>();
   private readonly closed = new Set<Order>();
@@ -153,7 +196,13 @@ export class OrderCache {
 
   /** Whether the client order id was ever used (open or closed). */
   has(clientOrderId: ClientOrderId | string): boolean {
-    return this.byId.has(typeof clientOrderId === "string" ? clientOrderId : clientOrderId.value);
+    const id = typeof clientOrderId === "string" ? clientOrderId : clientOrderId.value;
+    return this.byId.has(id) || (this.forgotten.size !== 0 && this.forgotten.has(id));
+  }
+
+  /** Closed orders forgotten under the retention policy so far. */
+  get forgottenCount(): number {
+    return this.forgotten.size;
   }
 
   get(clientOrderId: ClientOrderId | string): Order | undefined {
@@ -185,12 +234,38 @@ export class OrderCache {
     if (order.isClosed()) {
       this.open.delete(order);
       this.held.delete(order);
-      this.closed.add(order);
+      if (!this.closed.has(order)) {
+        this.closed.add(order);
+        if (this.dropClosedEvents) order.events.length = 0;
+        if (this.maxClosed !== Number.POSITIVE_INFINITY) {
+          this.closedQueue.push(order);
+          if (this.closed.size > this.maxClosed) this.forgetOldest();
+        }
+      }
     } else if (order.isOpen() || this.held.has(order)) {
       this.open.add(order);
     } else {
       this.open.delete(order);
     }
+  }
+
+  /** Drops the longest-closed order from every index (its id stays used). */
+  private forgetOldest(): void {
+    const q = this.closedQueue;
+    const oldest = q[this.closedHead];
+    q[this.closedHead++] = undefined as unknown as Order;
+    if (this.closedHead >= 1024 && this.closedHead * 2 >= q.length) {
+      q.splice(0, this.closedHead);
+      this.closedHead = 0;
+    }
+    const id = oldest.clientOrderId.value;
+    this.closed.delete(oldest);
+    this.byId.delete(id);
+    this.byStrategy.get(oldest.strategyId.value)?.delete(oldest);
+    this.byInstrument.get(oldest.instrumentId)?.delete(oldest);
+    this.byVenue.get(oldest.instrumentId.venue)?.delete(oldest);
+    this.forgotten.add(id);
+    this.onForget?.(oldest);
   }
 
   /** Open orders: at a venue and not closed, or held locally (emulated / waiting contingent). */

@@ -111,9 +111,22 @@ interface Inflight {
   attempts: number;
   timer: string;
   querying: boolean;
+  /** Whether its timer is set (it is set only when the venue did not answer inside the call). */
+  armed: boolean;
   /** For a modify: what was asked for (to recognise it in the venue's answer). */
   requested: { q: Quantity | null; p: Price | null; t: Price | null } | null;
 }
+
+/** Permanent entry of the in-flight map (identifiers cannot contain whitespace). */
+const INFLIGHT_SENTINEL = " ";
+const SENTINEL_ENTRY: Inflight = {
+  kind: "submit",
+  attempts: 0,
+  timer: "",
+  querying: false,
+  armed: false,
+  requested: null,
+};
 
 /** Holds emulated orders; implemented by {@link OrderEmulator}. */
 export interface EmulatorPort {
@@ -132,7 +145,11 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
   private readonly clients = new Map<string, ExecutionClient>();
   private gate: PreTradeGate | null = null;
   private emulator: EmulatorPort | null = null;
-  private readonly inflight = new Map<string, Inflight>();
+  /**
+   * In-flight commands by client order id. It always holds {@link INFLIGHT_SENTINEL} (a key no
+   * id can be): a map emptied and refilled on every command reallocates its table each time.
+   */
+  private readonly inflight = new Map<string, Inflight>([[INFLIGHT_SENTINEL, SENTINEL_ENTRY]]);
   private readonly inflightTimeoutUs: number;
   private readonly maxInflightQueries: number;
   /** Bookkeeping listeners (risk state, journal): run right after an event is applied. */
@@ -238,6 +255,13 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
     const order = cmd.order;
     const existing = this.cache.get(order.clientOrderId);
     if (existing !== undefined) return this.duplicate(existing, order);
+    if (this.cache.has(order.clientOrderId)) {
+      // A closed order the cache's retention policy has forgotten: its id stays used.
+      return this.refuse(
+        fail(C.CLIENT_ORDER_ID_DUPLICATE, `client order id ${order.clientOrderId} is already used`),
+        order.clientOrderId.value,
+      );
+    }
     if (order.status !== OrderStatus.Initialized || order.events.length > 0) {
       return this.refuse(
         fail(C.ORDER_NOT_INITIALIZED, `order ${order.clientOrderId} is ${order.status}; submit a new order`),
@@ -467,14 +491,18 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
       return fail(C.ORDER_PENDING, `modify ${id}: not allowed in ${order.status}`);
     }
     this.track(order, "modify", { q, p, t });
-    client.editOrder({
-      clientOrderId: order.clientOrderId,
-      venueOrderId: order.venueOrderId,
-      instrumentId: order.instrumentId,
-      quantity: q,
-      price: p,
-      triggerPrice: t,
-    });
+    try {
+      client.editOrder({
+        clientOrderId: order.clientOrderId,
+        venueOrderId: order.venueOrderId,
+        instrumentId: order.instrumentId,
+        quantity: q,
+        price: p,
+        triggerPrice: t,
+      });
+    } finally {
+      this.armPending(order);
+    }
     return ok();
   }
 
@@ -531,7 +559,11 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
       return fail(C.ORDER_PENDING, `cancel ${order.clientOrderId}: not allowed in ${order.status}`);
     }
     this.track(order, "cancel");
-    client.cancelOrder(order.clientOrderId, order.venueOrderId, order.instrumentId);
+    try {
+      client.cancelOrder(order.clientOrderId, order.venueOrderId, order.instrumentId);
+    } finally {
+      this.armPending(order);
+    }
     return ok();
   }
 
@@ -694,7 +726,11 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
       limitOffset: type === order.type ? order.limitOffset : null,
       trailingOffsetType: order.trailingOffsetType,
     };
-    client.createOrder(request);
+    try {
+      client.createOrder(request);
+    } finally {
+      this.armPending(order);
+    }
     return ok();
   }
 
@@ -941,7 +977,7 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
   /** Client order ids with an unacknowledged command, and its kind. */
   inflightCommands(): Map<string, InflightKind> {
     const m = new Map<string, InflightKind>();
-    for (const [k, v] of this.inflight) m.set(k, v.kind);
+    for (const [k, v] of this.inflight) if (k !== INFLIGHT_SENTINEL) m.set(k, v.kind);
     return m;
   }
 
@@ -953,23 +989,38 @@ export class ExecutionEngine extends Component implements ExecutionReportSink {
       attempts: 0,
       timer: `inflight:${kind}:${id}`,
       querying: false,
+      armed: false,
       requested,
     };
     this.inflight.set(id, entry);
-    this.arm(order, entry);
+  }
+
+  /**
+   * After the command reached the client: starts the timeout of the order's in-flight command
+   * unless the venue already answered it inside the call (a simulated venue without latency
+   * does), so an answered command costs no timer.
+   */
+  private armPending(order: Order): void {
+    const e = this.inflight.get(order.clientOrderId.value);
+    if (e !== undefined && !e.armed) this.arm(order, e);
   }
 
   private arm(order: Order, entry: Inflight): void {
     const clock = this.context.clock;
-    clock.setTimeAlert(entry.timer, clock.timestampUs() + this.inflightTimeoutUs, () =>
-      this.onInflightTimeout(order, entry),
-    );
+    entry.armed = true;
+    clock.setTimeAlert(entry.timer, clock.timestampUs() + this.inflightTimeoutUs, () => {
+      entry.armed = false;
+      this.onInflightTimeout(order, entry);
+    });
   }
 
   private clearInflight(id: string): void {
     const e = this.inflight.get(id);
     if (e === undefined) return;
-    this.context.clock.cancelTimer(e.timer);
+    if (e.armed) {
+      e.armed = false;
+      this.context.clock.cancelTimer(e.timer);
+    }
     this.inflight.delete(id);
   }
 

@@ -24,9 +24,17 @@ interface Balance {
 
 /** Multiplies a raw amount by an exact decimal rate (string) with half-even rounding. */
 export function applyRate(raw: number, rate: string, context: string): number {
-  const d = parseDecimal(rate);
+  let d = parsedRates.get(rate);
+  if (d === undefined) {
+    d = parseDecimal(rate);
+    if (parsedRates.size >= 256) parsedRates.clear();
+    parsedRates.set(rate, d);
+  }
   return mulShift(raw, d.raw, d.scale, RoundingMode.HalfEven, context);
 }
+
+/** Rates parsed (margin rates are the same few strings on every check); bounded. */
+const parsedRates = new Map<string, ReturnType<typeof parseDecimal>>();
 
 export abstract class Account {
   abstract readonly type: AccountType;
@@ -92,6 +100,11 @@ export abstract class Account {
   unlock(currency: Currency, raw: number): void {
     const b = this.balances.get(currency.code);
     if (b !== undefined) b.lockedRaw = Math.max(0, b.lockedRaw - raw);
+  }
+
+  /** Number of currencies with a balance entry (no allocation). */
+  get currencyCount(): number {
+    return this.balances.size;
   }
 
   currencies(): Currency[] {

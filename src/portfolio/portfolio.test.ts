@@ -181,6 +181,32 @@ describe("netting positions on a margin account", () => {
     expect(margin.initialMarginRaw(pos, PERP.makePrice("50000.0"))).toBe(500 * 1e8);
   });
 
+  it("flags a liquidation at the exact boundary (the float screen never hides one)", () => {
+    // Long 1 @ 50000.0 with 1000 USDT: equity = 1000 + (m − 50000); maintenance = 0.005·m.
+    // Equal at m = 49000 / 0.995 = 49246.23…: 49246.3 is safe, 49246.2 is not.
+    const { p, margin } = setup();
+    margin.deposit(USDT, "1000");
+    p.onFill(fill(PERP, marginId, OrderSide.Buy, "1", "50000.0", "0"));
+    for (const [m, n] of [
+      ["49246.4", 0],
+      ["49246.3", 0],
+      ["49246.2", 1],
+      ["49246.3", 0],
+      ["60000.0", 0],
+      ["10.0", 1],
+    ] as const) {
+      p.updateMark(PERP.id.value, PERP.makePrice(m));
+      expect([m, p.liquidations().length]).toEqual([m, n]);
+    }
+    // The screen's estimates stay within a raw unit of the exact amounts.
+    const pos = p.position(PERP.id.value, strategy)!;
+    for (const m of ["49246.2", "50000.1", "123456.7"]) {
+      const mark = PERP.makePrice(m);
+      expect(Math.abs(pos.unrealizedApprox(mark) - pos.unrealizedRaw(mark))).toBeLessThanOrEqual(1);
+      expect(Math.abs(pos.notionalApprox(mark) - Math.abs(pos.notionalRaw(mark)))).toBeLessThanOrEqual(1);
+    }
+  });
+
   it("validates leverage", () => {
     const { margin } = setup();
     margin.setLeverage(PERP, 20);

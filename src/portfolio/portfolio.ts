@@ -91,6 +91,12 @@ export class Portfolio {
     return this.positions.get(`${instrumentId}|${strategyId.value}`);
   }
 
+  /** Whether any position is open (no allocation). */
+  hasOpenPositions(): boolean {
+    for (const p of this.positions.values()) if (p.isOpen) return true;
+    return false;
+  }
+
   openPositions(): Position[] {
     return [...this.positions.values()].filter((p) => p.isOpen);
   }
@@ -287,12 +293,31 @@ export class Portfolio {
    * converted (spot holdings valued at the marks), plus unrealised PnL of derivative positions.
    */
   equity(accountId: AccountId, currency: Currency = this.reportingCurrency): Money {
+    return Money.fromRaw(this.equityRaw(accountId, currency), currency);
+  }
+
+  /** {@link equity} as a raw amount. */
+  private equityRaw(accountId: AccountId, currency: Currency): number {
     const account = this.account(accountId);
     let total = 0;
     for (const c of account.currencies()) total += this.convertRaw(account.balanceRaw(c.code), c, currency);
-    for (const u of this.unrealizedByCurrency(accountId.value).values())
-      total += this.convertRaw(u.raw, u.currency, currency);
-    return Money.fromRaw(total, currency);
+    // Unrealised PnL summed per settlement currency, then converted (a position settled in
+    // `currency` itself needs no conversion: summed directly, the same exact result).
+    let other = false;
+    for (const p of this.positions.values()) {
+      if (!p.isOpen || p.accountId.value !== accountId.value || p.instrument.kind === InstrumentKind.Spot)
+        continue;
+      if (p.settlement.code !== currency.code) {
+        other = true;
+        continue;
+      }
+      const mark = this.marks.get(p.instrument.id.value);
+      if (mark !== undefined) total += p.unrealizedRaw(mark);
+    }
+    if (other)
+      for (const u of this.unrealizedByCurrency(accountId.value).values())
+        if (u.currency.code !== currency.code) total += this.convertRaw(u.raw, u.currency, currency);
+    return total;
   }
 
   /** Equity of every account, in `currency`. */
@@ -331,14 +356,19 @@ export class Portfolio {
    */
   liquidations(): { position: Position; equityRaw: number; maintenanceRaw: number }[] {
     const out: { position: Position; equityRaw: number; maintenanceRaw: number }[] = [];
+    const open = this.scratchOpen;
     for (const account of this.accounts.values()) {
       if (!(account instanceof MarginAccount)) continue;
-      const open = this.openPositions().filter(
-        (p) => p.accountId.value === account.id.value && p.instrument.kind !== InstrumentKind.Spot,
-      );
+      open.length = 0;
+      for (const p of this.positions.values()) {
+        if (!p.isOpen || p.accountId.value !== account.id.value || p.instrument.kind === InstrumentKind.Spot)
+          continue;
+        open.push(p);
+      }
       if (open.length === 0) continue;
       const settlement = open[0].settlement;
-      const equity = this.equity(account.id, settlement).raw;
+      if (this.clearlyAboveMaintenance(account, open)) continue;
+      const equity = this.equityRaw(account.id, settlement);
       let maint = 0;
       for (const p of open) {
         const mark = this.marks.get(p.instrument.id.value);
@@ -348,7 +378,37 @@ export class Portfolio {
       if (equity <= maint)
         for (const p of open) out.push({ position: p, equityRaw: equity, maintenanceRaw: maint });
     }
+    open.length = 0;
     return out;
+  }
+
+  /**
+   * A float screen before the exact check (which needs BigInt arithmetic): true only when the
+   * account holds one currency, every open position settles in it, and equity exceeds the
+   * maintenance margin by far more than the screen's possible error (one raw unit per rounded
+   * term plus 1e-9 of the amounts; doubles are good to ~1e-15). Otherwise the exact check runs.
+   */
+  /** Reused by {@link liquidations} (checked after every mark change in backtests). */
+  private readonly scratchOpen: Position[] = [];
+
+  private clearlyAboveMaintenance(account: MarginAccount, open: Position[]): boolean {
+    if (account.currencyCount !== 1) return false;
+    const code = open[0].settlement.code;
+    let equity = account.balanceRaw(code);
+    let maint = 0;
+    let scale = Math.abs(equity);
+    for (const p of open) {
+      if (p.settlement.code !== code) return false;
+      const mark = this.marks.get(p.instrument.id.value);
+      if (mark === undefined) continue;
+      const rate = Number((p.instrument as { marginMaint?: string }).marginMaint ?? "0");
+      const notional = p.notionalApprox(mark);
+      const u = p.unrealizedApprox(mark);
+      equity += u;
+      maint += notional * Math.abs(rate);
+      scale += notional + Math.abs(u);
+    }
+    return equity - maint > 1e-9 * scale + 3 * open.length + 2;
   }
 
   /** Liquidation price of a margin position (cross margin, other positions at their marks). */

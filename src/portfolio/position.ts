@@ -226,6 +226,29 @@ export class Position {
     );
   }
 
+  /**
+   * Unrealised PnL as a float in raw settlement units (unrounded, no allocation): a screen for
+   * margin checks, never money. Off from {@link unrealizedRaw} by less than one raw unit plus
+   * ~1e-15 of the notional.
+   */
+  unrealizedApprox(mark: Price): number {
+    if (this.signedQtyRaw === 0) return 0;
+    const pp = this.instrument.pricePrecision;
+    const m = mark.precision === pp ? mark.raw : mark.raw * 10 ** (pp - mark.precision);
+    const q = Math.abs(this.signedQtyRaw);
+    const shift = pp + this.instrument.sizePrecision + COST_EXTRA_DIGITS - this.settlement.precision;
+    const diff = m * q * 10 ** COST_EXTRA_DIGITS - Number(this.cost);
+    return ((this.signedQtyRaw > 0 ? diff : -diff) * this.instrument.multiplier) / 10 ** shift;
+  }
+
+  /** |notional| at `mark` as a float in raw settlement units (a screen, see {@link unrealizedApprox}). */
+  notionalApprox(mark: Price): number {
+    const pp = this.instrument.pricePrecision;
+    const m = mark.precision === pp ? mark.raw : mark.raw * 10 ** (pp - mark.precision);
+    const shift = pp + this.instrument.sizePrecision - this.settlement.precision;
+    return (Math.abs(m * this.signedQtyRaw) * this.instrument.multiplier) / 10 ** shift;
+  }
+
   unrealizedPnl(mark: Price): Money {
     return Money.fromRaw(this.unrealizedRaw(mark), this.settlement);
   }

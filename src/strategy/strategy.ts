@@ -277,9 +277,13 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
 
   /** Submits an order to the execution engine. Returns the engine's answer. */
   protected submit(order: Order): CommandResult {
+    // The command's fields written out (no intermediate object: this is the hot order path).
     return this.trading.execute({
       type: "SubmitOrder",
-      ...this.head(`${order.clientOrderId.value}-submit`, order.instrumentId),
+      commandId: `${order.clientOrderId.value}-submit`,
+      strategyId: this.strategyId,
+      instrumentId: order.instrumentId,
+      tsInit: this.now(),
       order,
       positionId: null,
     });
@@ -472,9 +476,13 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
   }
 
   protected cancel(order: Order): CommandResult {
+    const now = this.now();
     return this.trading.execute({
       type: "CancelOrder",
-      ...this.head(`${order.clientOrderId.value}-cancel-${this.now()}`, order.instrumentId),
+      commandId: `${order.clientOrderId.value}-cancel-${now}`,
+      strategyId: this.strategyId,
+      instrumentId: order.instrumentId,
+      tsInit: now,
       clientOrderId: order.clientOrderId,
       venueOrderId: order.venueOrderId,
     });

@@ -146,6 +146,53 @@ describe("OrderBook", () => {
     }
   });
 
+  it("Ladder on a coarse grid that gets finer, negative and huge keys, walks resumed after changes", () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    // Keys first all multiples of 10^6 (prices at 8 decimals on a 0.01 grid), then finer ones;
+    // asks' negated keys; keys whose slot is beyond 2^31.
+    for (const [base, sign, step] of [
+      [6_000_000_000_000, 1, 1_000_000],
+      [6_000_000_000_000, -1, 1_000_000],
+      [3_000_000_000, 1, 1],
+      [0, -1, 1],
+    ]) {
+      const l = new Ladder();
+      const ref = new Map<number, number>();
+      for (let i = 0; i < 4000; i++) {
+        const fine = i > 2000 && rnd() < 0.1;
+        const key = sign * (base + Math.floor(rnd() * 5000) * step + (fine ? Math.floor(rnd() * step) : 0));
+        const size = rnd() < 0.3 ? 0 : 1 + Math.floor(rnd() * 9);
+        l.set(key, size);
+        if (size === 0) ref.delete(key);
+        else ref.set(key, size);
+        if (i % 97 === 0) {
+          // Interleaved reads in order, then out of order (the cursor must not go stale).
+          const keys = [...ref.keys()].sort((a, b) => b - a);
+          for (const k of [0, 1, 2, 5, 3, 40]) {
+            expect(l.keyAt(k)).toBe(k < keys.length ? keys[k] : Number.NaN);
+            expect(l.sizeAt(k)).toBe(k < keys.length ? ref.get(keys[k]) : Number.NaN);
+          }
+        }
+      }
+      const keys = [...ref.keys()].sort((a, b) => a - b);
+      expect(l.toArrays()).toEqual({ keys, sizes: keys.map((k) => ref.get(k)) });
+      const walked: number[] = [];
+      l.walk((k) => walked.push(k) < 10);
+      expect(walked).toEqual(keys.slice(-10).reverse());
+      expect(l.n).toBe(keys.length);
+      l.scale(10, false);
+      expect(l.bestKey()).toBe(keys[keys.length - 1] * 10);
+      l.clear();
+      expect([l.n, Number.isNaN(l.bestKey()), l.toArrays().keys]).toEqual([0, true, []]);
+      l.set(5, 1);
+      expect([l.keyAt(0), l.sizeAt(0), l.n]).toEqual([5, 1, 1]);
+    }
+  });
+
   it("grows past its initial capacity", () => {
     const book = new OrderBook(ID);
     book.ensurePrecision(0, 0);

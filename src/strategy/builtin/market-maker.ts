@@ -19,7 +19,7 @@ import type { OrderBookDeltas } from "../../model/data.js";
 import { OrderSide } from "../../model/enums.js";
 import type { InstrumentId } from "../../model/identifiers.js";
 import type { Order } from "../../model/orders.js";
-import { Price } from "../../model/values.js";
+import { Price, type Quantity } from "../../model/values.js";
 import { Strategy } from "../strategy.js";
 
 export const marketMakerSchema = z.strictObject({
@@ -33,11 +33,15 @@ export const marketMakerSchema = z.strictObject({
   requoteTicks: z.coerce.number().int().min(1).default(2),
 });
 
+const POST_ONLY = { postOnly: true } as const;
+
 export class MarketMaker extends Strategy<typeof marketMakerSchema> {
   static override readonly schema = marketMakerSchema;
   private inst!: InstrumentId;
   private tick = 1;
   private sizeRaw = 1;
+  private size!: Quantity;
+  private pricePrecision = 0;
   private lastRef = Number.NaN;
   private variance = 0;
   private alpha = 0;
@@ -48,7 +52,9 @@ export class MarketMaker extends Strategy<typeof marketMakerSchema> {
     const inst = this.instrument(this.params.instrument);
     this.inst = inst.id;
     this.tick = inst.priceIncrement.raw;
-    this.sizeRaw = inst.makeQuantity(this.params.size).raw;
+    this.size = inst.makeQuantity(this.params.size);
+    this.sizeRaw = this.size.raw;
+    this.pricePrecision = inst.pricePrecision;
     this.alpha = 1 - 2 ** (-1 / this.params.volHalfLife);
     this.subscribeBook(this.inst);
   }
@@ -96,9 +102,12 @@ export class MarketMaker extends Strategy<typeof marketMakerSchema> {
     }
     if (priceRaw === null || priceRaw <= 0) return null;
     if (current !== null && !current.isClosed() && !working) return current; // still in flight
-    const inst = this.instrument(this.inst);
-    return this.submitLimit(this.inst, side, this.params.size, Price.fromRaw(priceRaw, inst.pricePrecision), {
-      postOnly: true,
-    });
+    return this.submitLimit(
+      this.inst,
+      side,
+      this.size,
+      Price.fromRaw(priceRaw, this.pricePrecision),
+      POST_ONLY,
+    );
   }
 }

@@ -66,9 +66,10 @@ import { Price, Quantity } from "../../model/values.js";
 import { EngineEventKind, EXTERNAL_OWNER, Reason, reasonName } from "./codes.js";
 import { FeeSchedule } from "./fees.js";
 import { type BarPathRule, barPath, type FillModelKind, queueAfterLevelUpdate } from "./fill-models.js";
-import { BookSide, NodeState, type PriceLevel } from "./l3-book.js";
+import { NodeState } from "./l3-book.js";
 import { type LatencyConfig, LatencyModel } from "./latency.js";
 import { type EngineEvent, MatchingEngine, type OrderRequest } from "./matching-engine.js";
+import { RecordedSide } from "./recorded-ladder.js";
 import { conditionMet, isConditionalType, triggerCategory } from "./triggers.js";
 
 export type { BarPathRule, FillModelKind } from "./fill-models.js";
@@ -213,14 +214,16 @@ class SimBook {
    * The recorded liquidity as plain L2 ladders (level `volume` = recorded size, `taken` = what
    * our takers consumed since the level's last update); no order objects.
    */
-  readonly recBids: BookSide;
-  readonly recAsks: BookSide;
+  readonly recBids: RecordedSide;
+  readonly recAsks: RecordedSide;
   /** Own orders waiting for a trigger; those on the bid/ask. */
   pendingCount = 0;
   bidAskCount = 0;
   /** Recorded levels materialised into the engine for the current command. */
   private readonly matIds: number[] = [];
-  private readonly matLevels: PriceLevel[] = [];
+  /** Their ladder sides and prices (what was taken is recorded there on settle). */
+  private readonly matSides: RecordedSide[] = [];
+  private readonly matPrices: number[] = [];
   private readonly matQty: number[] = [];
   private matBid = false;
   private matAsk = false;
@@ -248,8 +251,8 @@ class SimBook {
         : scaledLimit(instrument.maxNotional, scale, false);
     const id = instrument.id;
     const pos = positionOf === undefined ? () => this.position : () => positionOf(id);
-    this.recBids = new BookSide(true, this.tick);
-    this.recAsks = new BookSide(false, this.tick);
+    this.recBids = new RecordedSide(true);
+    this.recAsks = new RecordedSide(false);
     this.engine = MatchingEngine.forInstrument(instrument, {
       listener: (e) => exchange.onEngineEvent(this, e),
       positionOf: (owner) => (owner === OWN_OWNER ? pos() : 0),
@@ -359,47 +362,44 @@ class SimBook {
 
   /** {@link setRecorded} for a level already checked. */
   putRecorded(isBid: boolean, price: number, size: number): void {
-    const level = (isBid ? this.recBids : this.recAsks).setVolume(price, size);
-    if (level !== null && this.live.size !== 0) this.throughOwn(isBid, level);
+    const side = isBid ? this.recBids : this.recAsks;
+    side.set(price, size);
+    if (size !== 0 && this.live.size !== 0) this.throughOwn(side, price, size);
   }
 
   /**
    * Own resting orders of the other side at or through a recorded level fill against it as
    * maker at their own price, best first, up to the level's available size (then consumed).
    */
-  private throughOwn(isBid: boolean, level: PriceLevel): void {
+  private throughOwn(side: RecordedSide, px: number, volume: number): void {
+    const isBid = side.isBid;
     const own = isBid ? this.engine.asks : this.engine.bids;
-    const px = level.price;
+    let taken = 0;
     for (;;) {
-      const rem = level.volume - level.taken;
+      const rem = volume - taken;
       const l = own.best();
       if (rem <= 0 || l === null || (isBid ? l.price > px : l.price < px)) return;
       const node = l.head!;
       const q = this.engine.fillResting(node.id, Math.min(node.leaves, rem), node.price);
-      level.taken += q;
+      taken += q;
+      side.take(px, q); // at once: a trigger checked inside the next fill sees it
       if (q === 0 && own.best() === l && l.head === node) return;
     }
   }
 
   /** Recorded size at a level (before our consumption), 0 when absent. */
   recordedAt(isBid: boolean, price: number): number {
-    const l = (isBid ? this.recBids : this.recAsks).levelAt(price);
-    return l === null ? 0 : l.volume;
+    return (isBid ? this.recBids : this.recAsks).volumeAt(price);
   }
 
   /** What is left of a recorded level after our consumption, 0 when absent. */
   availableAt(isBid: boolean, price: number): number {
-    const l = (isBid ? this.recBids : this.recAsks).levelAt(price);
-    return l === null ? 0 : l.volume - l.taken;
+    return (isBid ? this.recBids : this.recAsks).availableAt(price);
   }
 
   /** Best recorded price with liquidity left on a side, NaN when none. */
   bestAvailable(isBid: boolean): number {
-    const side = isBid ? this.recBids : this.recAsks;
-    let l = side.best();
-    if (l !== null && l.taken === 0) return l.price;
-    while (l !== null && l.taken >= l.volume) l = side.worse(l);
-    return l === null ? Number.NaN : l.price;
+    return (isBid ? this.recBids : this.recAsks).bestAvailable();
   }
 
   /** Whether a limit price reaches recorded liquidity left on the other side. */
@@ -445,32 +445,34 @@ class SimBook {
     const side = buyTaker ? this.recAsks : this.recBids;
     const e = this.engine;
     let cum = 0;
-    let l = side.best();
-    for (; l !== null && cum < need; l = side.worse(l)) {
-      const avail = l.volume - l.taken;
+    let k = 0;
+    let price = side.priceAt(0);
+    for (; !Number.isNaN(price) && cum < need; price = side.priceAt(++k)) {
+      const avail = side.volumeAtRank(k) - side.takenAt(price);
       if (avail <= 0) continue;
-      const id = SimBook.extId(!buyTaker, l.price);
+      const id = SimBook.extId(!buyTaker, price);
       const ok = e.submit({
         orderId: id,
         owner: EXTERNAL_OWNER,
         side: buyTaker ? OrderSide.Sell : OrderSide.Buy,
         type: OrderType.Limit,
-        price: l.price,
+        price,
         quantity: avail,
         timeInForce: TimeInForce.GTC,
       });
       if (!ok) {
         throw new RangeError(
-          `${this.instrument.id}: recorded level ${buyTaker ? "ask" : "bid"} ${formatRaw(l.price, this.pricePrecision)} x ${formatRaw(avail, this.sizePrecision)} cannot be simulated (price or size out of range)`,
+          `${this.instrument.id}: recorded level ${buyTaker ? "ask" : "bid"} ${formatRaw(price, this.pricePrecision)} x ${formatRaw(avail, this.sizePrecision)} cannot be simulated (price or size out of range)`,
         );
       }
       this.matIds.push(id);
-      this.matLevels.push(l);
+      this.matSides.push(side);
+      this.matPrices.push(price);
       this.matQty.push(avail);
       cum += avail;
     }
-    while (l !== null && l.taken >= l.volume) l = side.worse(l);
-    const beyond = l === null ? Number.NaN : l.price;
+    while (!Number.isNaN(price) && side.takenAt(price) >= side.volumeAtRank(k)) price = side.priceAt(++k);
+    const beyond = price;
     if (buyTaker) {
       this.matAsk = true;
       this.matBeyondAsk = beyond;
@@ -490,18 +492,19 @@ class SimBook {
     const e = this.engine;
     for (let i = 0; i < n; i++) {
       const node = e.getOrder(ids[i]);
-      this.matLevels[i].taken += this.matQty[i] - (node === undefined ? 0 : node.leaves);
+      this.matSides[i].take(this.matPrices[i], this.matQty[i] - (node === undefined ? 0 : node.leaves));
     }
     for (let i = 0; i < n; i++) if (e.getOrder(ids[i]) !== undefined) e.cancel(ids[i]);
     ids.length = 0;
-    this.matLevels.length = 0;
+    this.matSides.length = 0;
+    this.matPrices.length = 0;
     this.matQty.length = 0;
   }
 
   /** Removes every recorded level. */
   clearRecorded(): void {
-    this.recBids.clearVolumes();
-    this.recAsks.clearVolumes();
+    this.recBids.clear();
+    this.recAsks.clear();
   }
 
   // ------------------------------------------------------------ queue position
@@ -1374,25 +1377,32 @@ export class SimulatedExchange implements ExecutionClient {
 
   private applyColumns(book: SimBook, isSnapshot: boolean, c: BookDeltaColumns): void {
     const n = c.count;
-    let from = c.offset;
+    const from = c.offset;
     let prices = c.prices;
     let sizes = c.sizes;
-    let sides = c.sides;
-    let actions = c.actions;
+    let shift = 0;
     if (c.pricePrecision !== book.pricePrecision || c.sizePrecision !== book.sizePrecision) {
-      prices = new Float64Array(n);
-      sizes = new Float64Array(n);
-      sides = c.sides.subarray(from, from + n);
-      actions = c.actions.subarray(from, from + n);
+      // Rescaled into reused scratch columns (index i - from): no allocation per batch.
+      if (this.scratchPrices.length < n) {
+        this.scratchPrices = new Float64Array(Math.max(n, 2 * this.scratchPrices.length));
+        this.scratchSizes = new Float64Array(this.scratchPrices.length);
+      }
+      prices = this.scratchPrices;
+      sizes = this.scratchSizes;
+      shift = from;
+      const actions = c.actions;
       for (let i = 0; i < n; i++) {
-        if (actions[i] === ACTION_CLEAR) continue;
+        if (actions[from + i] === ACTION_CLEAR) continue;
         prices[i] = book.rawAt(c.prices[from + i], c.pricePrecision, book.pricePrecision, "book price");
         sizes[i] = book.rawAt(c.sizes[from + i], c.sizePrecision, book.sizePrecision, "book size");
       }
-      from = 0;
     }
-    this.applyLevels(book, isSnapshot, from, from + n, sides, actions, prices, sizes);
+    this.applyLevels(book, isSnapshot, from, from + n, c.sides, c.actions, prices, sizes, shift);
   }
+
+  /** Scratch columns for batches at another precision than the instrument's. */
+  private scratchPrices = new Float64Array(256);
+  private scratchSizes = new Float64Array(256);
 
   /**
    * Levels `from..to` (sides 0 bid / 1 ask, {@link ACTION_CODES} actions, raw prices and sizes at
@@ -1407,13 +1417,15 @@ export class SimulatedExchange implements ExecutionClient {
     actions: Uint8Array,
     prices: Float64Array,
     sizes: Float64Array,
+    shift = 0,
   ): void {
+    // prices/sizes of level i are at i - shift (a rescaled copy), sides/actions at i.
     // Checked as a whole first: a bad level leaves the recorded book untouched.
     let snapshot = isSnapshot;
     for (let i = from; i < to; i++) {
       const a = actions[i];
       if (a === ACTION_CLEAR) snapshot = true;
-      else book.checkLevel(sides[i] === 0, prices[i], a === ACTION_DELETE ? 0 : sizes[i]);
+      else book.checkLevel(sides[i] === 0, prices[i - shift], a === ACTION_DELETE ? 0 : sizes[i - shift]);
     }
     if (snapshot) {
       const old = new Map<LevelWatch, number>();
@@ -1422,28 +1434,34 @@ export class SimulatedExchange implements ExecutionClient {
       for (let i = from; i < to; i++) {
         const a = actions[i];
         if (a !== ACTION_CLEAR)
-          book.putRecorded(sides[i] === 0, prices[i], a === ACTION_DELETE ? 0 : sizes[i]);
+          book.putRecorded(sides[i] === 0, prices[i - shift], a === ACTION_DELETE ? 0 : sizes[i - shift]);
       }
       for (const [w, oldSize] of old) book.levelUpdated(w, oldSize, book.recordedAt(w.isBuy, w.price));
       return;
     }
-    let deferred: number[] | null = null;
+    const deferred = this.deferredScratch;
+    deferred.length = 0;
     for (let i = from; i < to; i++) {
       const a = actions[i];
       if (a === ACTION_CLEAR) continue;
       const bid = sides[i] === 0;
-      const price = prices[i];
-      const size = a === ACTION_DELETE ? 0 : sizes[i];
+      const price = prices[i - shift];
+      const size = a === ACTION_DELETE ? 0 : sizes[i - shift];
       if (size > 0 && (bid ? price >= book.touch(true) : price <= book.touch(false))) {
-        if (deferred === null) deferred = [];
         deferred.push(i);
         continue;
       }
       this.applyLevel(book, bid, price, size);
     }
-    if (deferred !== null)
-      for (const i of deferred) this.applyLevel(book, sides[i] === 0, prices[i], sizes[i]);
+    for (let j = 0; j < deferred.length; j++) {
+      const i = deferred[j];
+      this.applyLevel(book, sides[i] === 0, prices[i - shift], sizes[i - shift]);
+    }
+    deferred.length = 0;
   }
+
+  /** Levels of the current batch that wait for the rest of it (reused). */
+  private readonly deferredScratch: number[] = [];
 
   private applyLevel(book: SimBook, isBid: boolean, price: number, size: number): void {
     const w = book.watchAt(isBid, price);

@@ -81,11 +81,6 @@ export class PriceLevel {
   /** Sum of the shown open quantity (`leaves - hidden`) of the orders in the queue. */
   volume = 0;
   count = 0;
-  /**
-   * Recorded (L2) ladders only: the part of `volume` our own takers consumed since the level's
-   * last recorded update (`volume - taken` is what is still available).
-   */
-  taken = 0;
   head: OrderNode | null = null;
   tail: OrderNode | null = null;
   /** Position in the ladder: page and slot within it. */
@@ -99,7 +94,7 @@ const PAGE_SIZE = 1 << PAGE_BITS;
 const WORDS = PAGE_SIZE >>> 5;
 const SUMMARY_WORDS = WORDS >>> 5;
 /** Empty pages kept for reuse per side; more are dropped to bound memory. */
-const MAX_FREE_PAGES = 8;
+const MAX_FREE_PAGES = 64;
 
 /**
  * 4,096 consecutive ticks of one side: a direct-indexed array of levels plus a two-level
@@ -307,51 +302,6 @@ export class BookSide {
     level.volume = 0;
     level.page = null;
     this.levelPool.push(level);
-  }
-
-  /**
-   * Recorded-ladder use (price → displayed size, no orders): sets the level at `price` to
-   * `volume` with nothing taken, creating it; 0 removes it. Returns the level, or null when it
-   * was removed. `price` must be a positive multiple of the tick (the caller checks).
-   */
-  setVolume(price: number, volume: number): PriceLevel | null {
-    const t = this.tick === 1 ? price : price / this.tick;
-    const pageNo = t <= 0x7fffffff ? t >> PAGE_BITS : Math.floor(t / PAGE_SIZE);
-    const slot = t - pageNo * PAGE_SIZE;
-    let page = this.findPage(pageNo);
-    let level = page === null ? null : page.levels[slot];
-    if (volume === 0) {
-      if (level !== null) {
-        level.count = 0;
-        level.taken = 0;
-        this.removeLevelIfEmpty(level);
-      }
-      return null;
-    }
-    if (level === null) {
-      if (page === null) page = this.addPage(pageNo);
-      level = this.levelPool.pop() ?? new PriceLevel();
-      level.price = price;
-      level.page = page;
-      level.slot = slot;
-      level.count = 1;
-      page.set(slot, level);
-      this.levelCount++;
-      const best = this.bestLevel;
-      if (best === null || (this.isBid ? price > best.price : price < best.price)) this.bestLevel = level;
-    }
-    level.volume = volume;
-    level.taken = 0;
-    return level;
-  }
-
-  /** Recorded-ladder use: removes every level. */
-  clearVolumes(): void {
-    for (let l = this.bestLevel; l !== null; l = this.bestLevel) {
-      l.count = 0;
-      l.taken = 0;
-      this.removeLevelIfEmpty(l);
-    }
   }
 
   /** Unlinks `node` and removes its level if that empties it. */
