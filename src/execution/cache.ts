@@ -187,9 +187,6 @@ export class OrderCache {
   private readonly byId = new Map<string, Order>();
   private readonly open = new Set<Order>();
   private readonly closed = new Set<Order>();
-  private readonly byStrategy = new Map<string, Set<Order>>();
-  private readonly byInstrument = new Map<InstrumentId, Set<Order>>();
-  private readonly byVenue = new Map<string, Set<Order>>();
   /** Orders held locally (emulated, or contingent children not yet released): working, not at a venue. */
   private readonly held = new Set<Order>();
   private readonly positions = new Map<string, Position>();
@@ -212,9 +209,6 @@ export class OrderCache {
   /** Adds a new order (the engine checks uniqueness first). */
   add(order: Order): void {
     this.byId.set(order.clientOrderId.value, order);
-    index(this.byStrategy, order.strategyId.value, order);
-    index(this.byInstrument, order.instrumentId, order);
-    index(this.byVenue, order.instrumentId.venue, order);
     this.refresh(order);
   }
 
@@ -261,9 +255,6 @@ export class OrderCache {
     const id = oldest.clientOrderId.value;
     this.closed.delete(oldest);
     this.byId.delete(id);
-    this.byStrategy.get(oldest.strategyId.value)?.delete(oldest);
-    this.byInstrument.get(oldest.instrumentId)?.delete(oldest);
-    this.byVenue.get(oldest.instrumentId.venue)?.delete(oldest);
     this.forgotten.add(id);
     this.onForget?.(oldest);
   }
@@ -277,17 +268,13 @@ export class OrderCache {
     return filter(this.closed, query);
   }
 
-  /** Every order matching the query, in insertion order. */
+  /**
+   * Every order matching the query, in insertion order. A scan of all kept orders: the hot
+   * paths use the open set ({@link openOrders}); per-strategy/instrument/venue indexes of every
+   * order would cost three set entries per order for the life of the run.
+   */
   orders(query?: OrderQuery): Order[] {
-    const src =
-      query?.instrumentId !== undefined
-        ? this.byInstrument.get(query.instrumentId)
-        : query?.strategyId !== undefined
-          ? this.byStrategy.get(query.strategyId.value)
-          : query?.venue !== undefined
-            ? this.byVenue.get(query.venue)
-            : new Set(this.byId.values());
-    return src === undefined ? [] : filter(src, query);
+    return filter(this.byId.values(), query);
   }
 
   heldOrders(query?: OrderQuery): Order[] {
@@ -343,15 +330,6 @@ export class OrderCache {
     }
     return n;
   }
-}
-
-function index<K>(map: Map<K, Set<Order>>, key: K, order: Order): void {
-  let s = map.get(key);
-  if (s === undefined) {
-    s = new Set();
-    map.set(key, s);
-  }
-  s.add(order);
 }
 
 function filter(src: Iterable<Order>, q: OrderQuery | undefined): Order[] {

@@ -30,6 +30,8 @@ export class ContingencyManager {
   private readonly base = new Map<string, number>();
   /** OTO children already released to routing. */
   private readonly released = new Set<string>();
+  /** Children by parent order id, in creation order (only orders that have a parent). */
+  private readonly kids = new Map<string, Order[]>();
 
   constructor(engine: ExecutionEngine) {
     this.engine = engine;
@@ -43,6 +45,7 @@ export class ContingencyManager {
   restore(): void {
     const cache = this.engine.cache;
     for (const o of cache.orders()) {
+      if (o.parentOrderId !== null) this.addChild(o);
       if (o.linkedOrderIds.length > 0) {
         let b = o.quantity.raw;
         for (const l of o.linkedOrderIds) b = Math.max(b, cache.get(l)?.quantity.raw ?? 0);
@@ -57,6 +60,7 @@ export class ContingencyManager {
   private onEvent(event: OrderEvent, order: Order): void {
     const cache = this.engine.cache;
     if (event.type === "OrderInitialized") {
+      if (order.parentOrderId !== null) this.addChild(order);
       if (order.linkedOrderIds.length > 0 && !this.base.has(order.clientOrderId.value)) {
         let b = order.quantity.raw;
         for (const l of order.linkedOrderIds) b = Math.max(b, cache.get(l)?.quantity.raw ?? 0);
@@ -92,12 +96,15 @@ export class ContingencyManager {
     }
   }
 
+  private addChild(child: Order): void {
+    const parentId = (child.parentOrderId as NonNullable<Order["parentOrderId"]>).value;
+    const list = this.kids.get(parentId);
+    if (list === undefined) this.kids.set(parentId, [child]);
+    else if (!list.includes(child)) list.push(child);
+  }
+
   private children(parent: Order): Order[] {
-    const out: Order[] = [];
-    for (const o of this.engine.cache.orders({ instrumentId: parent.instrumentId })) {
-      if (o.parentOrderId !== null && o.parentOrderId.value === parent.clientOrderId.value) out.push(o);
-    }
-    return out;
+    return this.kids.get(parent.clientOrderId.value) ?? [];
   }
 
   private onParent(parent: Order): void {
