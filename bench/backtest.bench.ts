@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { BacktestEngine } from "../src/backtest/engine.js";
+import { applyMemoryPolicy } from "../src/core/runtime.js";
 import { readMarketData } from "../src/data/files/index.js";
 import type { OrderRetention } from "../src/execution/cache.js";
 import { currency } from "../src/model/currency.js";
@@ -204,6 +205,10 @@ async function memoryChild(variant: string): Promise<void> {
   );
 }
 
+// The runtime policy the `botv6` command applies at start-up (src/core/runtime.ts): this
+// process and the memory children run under it, as a backtest from the CLI does.
+applyMemoryPolicy();
+
 const child = process.env.BOTV6_BENCH_BACKTEST_CHILD;
 if (child !== undefined) await memoryChild(child);
 
@@ -251,13 +256,26 @@ export async function run(ctx: BenchContext): Promise<void> {
   // closed orders' events released), the same with V8's old space capped at 256 MB (V8 otherwise
   // lets garbage pile up far beyond the live heap before collecting it), and a bound of 10,000
   // closed orders kept in the cache.
-  for (const [variant, flags] of [
-    ["default", []],
-    ["default", ["--max-old-space-size=256"]],
-    ["maxClosedOrders-10000", []],
+  // Variants: the CLI's runtime policy (bounded heap growth), V8's own growth policy
+  // (BOTV6_HEAP_GROWING_PERCENT=0), V8's policy with the old space capped, and the policy with
+  // only 10,000 closed orders kept.
+  for (const [variant, flags, growth] of [
+    ["default", [], undefined],
+    ["default", [], "0"],
+    ["default", ["--max-old-space-size=256"], "0"],
+    ["maxClosedOrders-10000", [], undefined],
   ] as const) {
+    const label = [...flags, ...(growth === undefined ? [] : [`BOTV6_HEAP_GROWING_PERCENT=${growth}`])].join(
+      " ",
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      BOTV6_BENCH_BACKTEST_CHILD: variant,
+      BOTV6_BENCH_CHILD_FLAGS: label,
+    };
+    if (growth !== undefined) env.BOTV6_HEAP_GROWING_PERCENT = growth;
     const out = spawnSync(process.execPath, [...flags, ...process.execArgv, fileURLToPath(import.meta.url)], {
-      env: { ...process.env, BOTV6_BENCH_BACKTEST_CHILD: variant, BOTV6_BENCH_CHILD_FLAGS: flags.join(" ") },
+      env,
       encoding: "utf8",
       maxBuffer: 1 << 20,
     });
