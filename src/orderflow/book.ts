@@ -21,6 +21,12 @@ import { type BookLevels, checkPositiveInt } from "./common.js";
 
 /** Imbalance of the top `levels` levels; 0 when both sides are empty. */
 export function bookImbalance(book: BookLevels, levels: number): number {
+  if (book.sizeSum !== undefined) {
+    const sb = book.sizeSum(0, levels);
+    const sa = book.sizeSum(1, levels);
+    const st = sb + sa;
+    return st === 0 ? 0 : (sb - sa) / st;
+  }
   let b = 0;
   let a = 0;
   const nb = Math.min(levels, book.bidLevels);

@@ -28,6 +28,8 @@ export interface BookLevels {
   priceAt(side: 0 | 1, k: number): number;
   /** Size (raw) of the k-th level from the top of a side. */
   sizeAt(side: 0 | 1, k: number): number;
+  /** Optional: the summed size of the top `n` levels of a side in one pass (the L2 book has it). */
+  sizeSum?(side: 0 | 1, n: number): number;
 }
 
 export function checkPositiveInt(name: string, param: string, value: number): void {

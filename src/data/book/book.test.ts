@@ -176,6 +176,11 @@ describe("OrderBook", () => {
             expect(l.keyAt(k)).toBe(k < keys.length ? keys[k] : Number.NaN);
             expect(l.sizeAt(k)).toBe(k < keys.length ? ref.get(keys[k]) : Number.NaN);
           }
+          // The one-walk sum of the top n levels equals the sum of the first n sizes.
+          for (const n of [0, 1, 10, 300, keys.length + 5]) {
+            const want = keys.slice(0, n).reduce((t, k) => t + (ref.get(k) ?? 0), 0);
+            expect(l.sumTop(n)).toBe(want);
+          }
         }
       }
       const keys = [...ref.keys()].sort((a, b) => a - b);

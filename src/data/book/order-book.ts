@@ -342,6 +342,26 @@ export class Ladder {
     return this.curPage!.sizes[this.curSlot];
   }
 
+  /** Sum of the sizes of the best `n` levels (fewer if the side has fewer); one walk. */
+  sumTop(n: number): number {
+    let p = this.bestPage;
+    if (p === null || n <= 0) return 0;
+    let s = this.bestSlot;
+    let sum = p.sizes[s];
+    for (let k = 1; k < n; k++) {
+      let t = p.below(s);
+      if (t < 0) {
+        const q: Page | null = this.nextPage(p.no, true);
+        if (q === null) break;
+        p = q;
+        t = p.below(PAGE_SIZE);
+      }
+      s = t;
+      sum += p.sizes[s];
+    }
+    return sum;
+  }
+
   /** Best key, NaN when empty. */
   bestKey(): number {
     const p = this.bestPage;
@@ -600,6 +620,11 @@ export class OrderBook {
   sizeAt(side: SideIndex, k: number): number {
     const l = side === BID ? this.bids : this.asks;
     return l.sizeAt(k);
+  }
+
+  /** Sum of the raw sizes of the best `n` levels of a side (all of them if fewer). */
+  sizeSum(side: SideIndex, n: number): number {
+    return (side === BID ? this.bids : this.asks).sumTop(n);
   }
 
   bestBid(): Price | null {
