@@ -372,12 +372,17 @@ export class ReconciliationFailedError extends BotV6Error {
   }
 }
 
+/** `CODE INSTRUMENT [ORDER]`: what a mismatch is about. */
+function mismatchLabel(m: ReconciliationMismatch): string {
+  return `${m.code} ${m.instrumentId}${m.clientOrderId === null ? "" : ` ${m.clientOrderId}`}`;
+}
+
 /** One line per mismatch: `venue code instrument order: local X, venue Y (detail)`. */
 export function describeMismatches(report: ReconciliationReport): string {
   return report.mismatches
     .map(
       (m) =>
-        `  ${report.venue} ${m.code} ${m.instrumentId}${m.clientOrderId === null ? "" : ` ${m.clientOrderId}`}: local ${m.local}, venue ${m.venue}${m.detail === "" ? "" : ` (${m.detail})`}`,
+        `  ${report.venue} ${mismatchLabel(m)}: local ${m.local}, venue ${m.venue}${m.detail === "" ? "" : ` (${m.detail})`}`,
     )
     .join("\n");
 }
@@ -409,7 +414,7 @@ export function haltOnMismatch(risk: { halt(reason: string): void }): (report: R
   return (report) => {
     if (!report.ok) {
       risk.halt(
-        `reconciliation mismatch at ${report.venue}: ${report.mismatches.map((m) => `${m.code} ${m.instrumentId}${m.clientOrderId === null ? "" : ` ${m.clientOrderId}`}`).join("; ")}`,
+        `reconciliation mismatch at ${report.venue}: ${report.mismatches.map(mismatchLabel).join("; ")}`,
       );
     }
   };

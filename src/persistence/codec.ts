@@ -26,7 +26,7 @@ import {
   SubmitOrderListCodec,
 } from "../infra/codec/commands.js";
 import { AccountStateCodec, ORDER_EVENT_CODECS, POSITION_EVENT_CODECS } from "../infra/codec/events.js";
-import { readOptStr, writeOptStr } from "../infra/codec/fields.js";
+import { enumCodec, readOptStr, writeOptStr } from "../infra/codec/fields.js";
 import type { BodyCodec } from "../infra/codec/market.js";
 import type { SubmitOrder, SubmitOrderList, TradingCommand } from "../model/commands.js";
 import { currency } from "../model/currency.js";
@@ -42,7 +42,7 @@ import {
 } from "../model/identifiers.js";
 import type { Order, OrderSpec } from "../model/orders.js";
 import { Money, Price, Quantity } from "../model/values.js";
-import type { RiskCommandRefused, RiskTripped, TradingStateChanged } from "../risk/events.js";
+import type { RiskCommandRefused, RiskScope, RiskTripped, TradingStateChanged } from "../risk/events.js";
 import type { TripCause } from "../risk/reasons.js";
 
 export { CODEC_MAJOR, CODEC_MINOR };
@@ -218,22 +218,9 @@ const SubmitOrderListSnapshotCodec: BodyCodec<SubmitOrderListSnapshot> = {
   },
 };
 
-const SCOPES = ["global", "account", "strategy", "instrument"] as const;
-const STATES = [TradingState.Active, TradingState.Reducing, TradingState.Halted] as const;
-
-function writeIndex<T>(w: ByteWriter, list: readonly T[], v: T): void {
-  const i = list.indexOf(v);
-  if (i < 0) throw NOT_POSITIONAL;
-  w.u8(i);
-}
-
-function readIndex<T>(r: ByteReader, list: readonly T[], field: string): T {
-  const i = r.u8(field);
-  if (i >= list.length) {
-    throw new JournalCodecError("JOURNAL_DECODE", `${r.context}: ${field} has unknown code ${i}`, { field });
-  }
-  return list[i];
-}
+// Append-only: the position is the stored code.
+const SCOPES = enumCodec<RiskScope>("RiskScope", ["global", "account", "strategy", "instrument"]);
+const STATES = enumCodec("TradingState", [TradingState.Active, TradingState.Reducing, TradingState.Halted]);
 
 const RiskTrippedCodec: BodyCodec<RiskTripped> = {
   id: 200,
@@ -241,7 +228,7 @@ const RiskTrippedCodec: BodyCodec<RiskTripped> = {
   encode(w, e) {
     w.str(e.eventId, "eventId");
     w.str(e.cause, "cause");
-    writeIndex(w, SCOPES, e.scope);
+    SCOPES.encode(w, e.scope);
     writeOptStr(w, e.target, "target");
     w.str(e.value, "value");
     w.str(e.limit, "limit");
@@ -255,7 +242,7 @@ const RiskTrippedCodec: BodyCodec<RiskTripped> = {
       type: "RiskTripped",
       eventId: r.str("eventId"),
       cause: r.str("cause") as TripCause,
-      scope: readIndex(r, SCOPES, "scope"),
+      scope: SCOPES.decode(r, "scope"),
       target: readOptStr(r, "target"),
       value: r.str("value"),
       limit: r.str("limit"),
@@ -272,10 +259,10 @@ const TradingStateChangedCodec: BodyCodec<TradingStateChanged> = {
   name: "TradingStateChanged",
   encode(w, e) {
     w.str(e.eventId, "eventId");
-    writeIndex(w, SCOPES, e.scope);
+    SCOPES.encode(w, e.scope);
     writeOptStr(w, e.target, "target");
-    writeIndex(w, STATES, e.from);
-    writeIndex(w, STATES, e.to);
+    STATES.encode(w, e.from);
+    STATES.encode(w, e.to);
     w.str(e.reason, "reason");
     w.f64(e.tsEvent);
   },
@@ -283,10 +270,10 @@ const TradingStateChangedCodec: BodyCodec<TradingStateChanged> = {
     return {
       type: "TradingStateChanged",
       eventId: r.str("eventId"),
-      scope: readIndex(r, SCOPES, "scope"),
+      scope: SCOPES.decode(r, "scope"),
       target: readOptStr(r, "target"),
-      from: readIndex(r, STATES, "from"),
-      to: readIndex(r, STATES, "to"),
+      from: STATES.decode(r, "from"),
+      to: STATES.decode(r, "to"),
       reason: r.str("reason"),
       tsEvent: r.int("tsEvent"),
     };
@@ -437,7 +424,6 @@ const scratchWriter = new ByteWriter(4096);
 
 /** A payload's journal bytes (a copy; tests and tools — the journal encodes in place). */
 export function encodePayload(payload: unknown): Uint8Array {
-  scratchWriter.start = scratchWriter.pos; // see startMessage in journal.ts
   scratchWriter.reset();
   writePayload(scratchWriter, payload);
   return scratchWriter.finish().slice();

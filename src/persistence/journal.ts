@@ -90,18 +90,8 @@ function rowData(w: ByteWriter): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
-/**
- * Starts a new message in `w`. `ByteWriter.reset` near the end of a slab moves the *previous*
- * message into the fresh slab and starts after it; marking the previous one finished first
- * (start = pos) makes the move empty, so a new message never carries the previous bytes.
- */
-function startMessage(w: ByteWriter): void {
-  w.start = w.pos;
-  w.reset();
-}
-
 function writeRowHeader(w: ByteWriter): void {
-  startMessage(w);
+  w.reset();
   w.u8(ROW_MAGIC_0);
   w.u8(ROW_MAGIC_1);
   w.u8(JOURNAL_FORMAT_VERSION);
@@ -236,7 +226,7 @@ const head = new ByteWriter(256);
 
 /** CRC-32 of a record's fields (the same bytes as the stored body). */
 export function recordChecksum(seq: number, ts: number, kind: string, payload: Uint8Array): number {
-  startMessage(head);
+  head.reset();
   head.f64(seq);
   head.f64(ts);
   head.str(kind, "kind");
