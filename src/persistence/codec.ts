@@ -3,7 +3,7 @@
  * versioned.
  *
  * A payload is `u16 typeId` followed by the type's fields in a fixed order. The bodies are the
- * bus wire codec's (`src/infra/codec`, major {@link CODEC_MAJOR}): fixed-point values travel as
+ * bus wire codec's (`src/infra/codec`, body layout {@link BODY_LAYOUT_MAJOR}): fixed-point values travel as
  * their raw integer (float64, exact for every safe integer) plus precision, money with its
  * currency code, identifiers as strings, enumerations as u8 indices into append-only lists. So
  * a decoded event equals the original field for field, precisions included. Risk events have
@@ -17,7 +17,7 @@
  */
 
 import { ByteReader, ByteWriter } from "../infra/codec/bytes.js";
-import { CODEC_MAJOR, CODEC_MINOR } from "../infra/codec/codec.js";
+import { BODY_LAYOUT_MAJOR, BODY_LAYOUT_MINOR } from "../infra/codec/codec.js";
 import {
   CancelAllOrdersCodec,
   CancelOrderCodec,
@@ -45,7 +45,7 @@ import { Money, Price, Quantity } from "../model/values.js";
 import type { RiskCommandRefused, RiskScope, RiskTripped, TradingStateChanged } from "../risk/events.js";
 import type { TripCause } from "../risk/reasons.js";
 
-export { CODEC_MAJOR, CODEC_MINOR };
+export { BODY_LAYOUT_MAJOR, BODY_LAYOUT_MINOR };
 
 export class JournalCodecError extends BotV6Error {}
 

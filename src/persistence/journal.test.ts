@@ -366,7 +366,7 @@ describe("rows and records", () => {
     const codec = Uint8Array.from(row.data);
     codec[4] = 99;
     expect(() => unpackRow({ ...row, data: codec })).toThrow(
-      /journal row 1\.\.1 \(journal format 2\) uses wire codec 1\.99; this build has 1\.0/,
+      /journal row 1\.\.1 \(journal format 2\) uses wire codec body layout 1\.99; this build has 1\.0/,
     );
   });
 

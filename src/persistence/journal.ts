@@ -16,7 +16,7 @@ import { crc32 } from "node:zlib";
 import { ByteReader, ByteWriter } from "../infra/codec/bytes.js";
 import { BotV6Error } from "../model/errors.js";
 import type { UnixMicros } from "../model/time.js";
-import { CODEC_MAJOR, CODEC_MINOR, decodePayload, writePayload } from "./codec.js";
+import { BODY_LAYOUT_MAJOR, BODY_LAYOUT_MINOR, decodePayload, writePayload } from "./codec.js";
 
 export class JournalError extends BotV6Error {}
 export class JournalCorruptError extends JournalError {}
@@ -67,7 +67,7 @@ const ROW_HEADER_BYTES = 5;
  * ```
  * u8 0xB6, u8 0x4A    magic
  * u8 version          JOURNAL_FORMAT_VERSION (2); format 1 was JSON text rows
- * u8 codecMajor       major and minor of the wire codec whose bodies the payloads use
+ * u8 codecMajor       major and minor of the wire codec's body layouts the payloads use
  * u8 codecMinor       (src/infra/codec; a row of another codec version is refused)
  * then per record:    u32 bodyLength, body, u32 crc32(body)
  * body:               f64 seq, f64 ts, str kind (u16 length + bytes), payload (codec.ts)
@@ -95,8 +95,8 @@ function writeRowHeader(w: ByteWriter): void {
   w.u8(ROW_MAGIC_0);
   w.u8(ROW_MAGIC_1);
   w.u8(JOURNAL_FORMAT_VERSION);
-  w.u8(CODEC_MAJOR);
-  w.u8(CODEC_MINOR);
+  w.u8(BODY_LAYOUT_MAJOR);
+  w.u8(BODY_LAYOUT_MINOR);
 }
 
 /**
@@ -176,10 +176,10 @@ function checkRowHeader(row: PackedRow): void {
       { firstSeq: row.firstSeq, version: b[2] },
     );
   }
-  if (b[3] !== CODEC_MAJOR || b[4] !== CODEC_MINOR) {
+  if (b[3] !== BODY_LAYOUT_MAJOR || b[4] !== BODY_LAYOUT_MINOR) {
     throw new JournalFormatError(
       "JOURNAL_VERSION_UNSUPPORTED",
-      `${where} (journal format ${JOURNAL_FORMAT_VERSION}) uses wire codec ${b[3]}.${b[4]}; this build has ${CODEC_MAJOR}.${CODEC_MINOR}`,
+      `${where} (journal format ${JOURNAL_FORMAT_VERSION}) uses wire codec body layout ${b[3]}.${b[4]}; this build has ${BODY_LAYOUT_MAJOR}.${BODY_LAYOUT_MINOR}`,
       { firstSeq: row.firstSeq, codecMajor: b[3], codecMinor: b[4] },
     );
   }

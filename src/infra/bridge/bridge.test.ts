@@ -126,8 +126,9 @@ for (const kind of ["redis", "nats", "kafka"] as ServiceKind[]) {
         seen.push(t.tradeId);
       });
       const codec = new MessageCodec();
-      const v2 = codec.encode(sampleTrade(5, id), { eventId: "v2", topic: Topics.trades(id) }).slice();
-      v2[2] = 2;
+      // A message of a future major version (3.0).
+      const future = codec.encode(sampleTrade(5, id), { eventId: "v2", topic: Topics.trades(id) }).slice();
+      future[2] = 3;
       const raw = (value: Uint8Array, eventId: string) => ({
         channel: "md",
         partition: 1,
@@ -135,7 +136,7 @@ for (const kind of ["redis", "nats", "kafka"] as ServiceKind[]) {
         eventId,
         value,
       });
-      await transport.send([raw(new TextEncoder().encode('{"not":"binary"}'), "garbage"), raw(v2, "v2")]);
+      await transport.send([raw(new TextEncoder().encode('{"not":"binary"}'), "garbage"), raw(future, "v2")]);
       pubBus.publish(Topics.trades(id), sampleTrade(0, id));
       pubBus.publish(Topics.trades(id), sampleTrade(1, id)); // poison
       pubBus.publish(Topics.trades(id), sampleTrade(2, id));
@@ -157,9 +158,9 @@ for (const kind of ["redis", "nats", "kafka"] as ServiceKind[]) {
         "CODEC_UNSUPPORTED_VERSION",
         "HANDLER_FAILED",
       ]);
-      const v2Letter = letters.find((l) => l.code === "CODEC_UNSUPPORTED_VERSION");
-      expect(v2Letter?.reason).toMatch(/version 2\.0 is not supported/);
-      expect(v2Letter?.value).toEqual(v2);
+      const futureLetter = letters.find((l) => l.code === "CODEC_UNSUPPORTED_VERSION");
+      expect(futureLetter?.reason).toMatch(/version 3\.0 is not supported/);
+      expect(futureLetter?.value).toEqual(future);
       expect(letters.find((l) => l.code === "HANDLER_FAILED")?.reason).toMatch(
         /failed 3 times: strategy blew up/,
       );

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { Topics } from "../../core/topics.js";
 import { MarkPriceUpdate, OrderBookDeltas } from "../../model/data.js";
 import { ByteWriter } from "./bytes.js";
-import { CODEC_MAJOR, MESSAGE_TYPES, MessageCodec } from "./codec.js";
+import { CODEC_MAJOR, defaultTopicOf, HeaderFlags, MESSAGE_TYPES, MessageCodec } from "./codec.js";
 import { CodecError } from "./errors.js";
 import { BTC, sampleMessages, sampleTrade } from "./fixtures.js";
 
@@ -92,10 +93,10 @@ describe("MessageCodec", () => {
 
   it("encodes messages larger than a slab", () => {
     const d = sampleMessages().OrderBookDeltas as OrderBookDeltas;
-    const deltas = Array.from({ length: 4000 }, () => d.deltas[1]);
+    const deltas = Array.from({ length: 8000 }, () => d.deltas[1]);
     const big = new OrderBookDeltas(BTC, deltas, false, 1, 2, 0, 5, 6);
     const bytes = codec.encode(big, env());
-    expect(bytes.length).toBeGreaterThan(64 * 1024);
+    expect(bytes.length).toBeGreaterThan(256 * 1024);
     expect(codec.decode(bytes).message).toStrictEqual(big);
   });
 
@@ -107,8 +108,108 @@ describe("MessageCodec", () => {
   it("rejects an unknown major version, naming both versions", () => {
     const bytes = codec.encode(sampleTrade(1), env()).slice();
     bytes[2] = CODEC_MAJOR + 1;
-    expect(() => codec.decode(bytes)).toThrow(/version 2\.0 is not supported \(this build reads 1\.x\)/);
+    expect(() => codec.decode(bytes)).toThrow(
+      /version 3\.0 is not supported \(this build reads 1\.x and 2\.x\)/,
+    );
     expect(codeOf(() => codec.peekHeader(bytes))).toBe("CODEC_UNSUPPORTED_VERSION");
+  });
+
+  it("carries a sequenced id as producer and number, and builds the id string only when read", () => {
+    const bytes = codec.encode(sampleTrade(8), { producer: "md-1", sequence: 42, topic: "t.custom" });
+    const h = codec.readHeader(bytes);
+    expect(h.flags & HeaderFlags.SEQUENCED_ID).toBe(HeaderFlags.SEQUENCED_ID);
+    expect(h.producer).toBe("md-1");
+    expect(h.sequence).toBe(42);
+    expect(h.eventId).toBe("md-1:42");
+    expect(h.topic).toBe("t.custom");
+    expect(codec.decodeBody(bytes)).toStrictEqual(sampleTrade(8));
+    // An explicit id leaves producer and sequence empty.
+    const e = codec.peekHeader(codec.encode(sampleTrade(8), env(8)));
+    expect([e.eventId, e.producer, e.sequence, e.flags & HeaderFlags.SEQUENCED_ID]).toEqual([
+      "ev-8",
+      "",
+      -1,
+      0,
+    ]);
+  });
+
+  it("leaves out a default topic and key, and finds them from the body when read", () => {
+    const trade = sampleTrade(9);
+    const topic = Topics.trades(BTC);
+    expect(defaultTopicOf(trade)).toBe(topic);
+    const compact = codec.encode(trade, { producer: "p", sequence: 1, topic }).slice();
+    const explicit = codec
+      .encode(trade, { producer: "p", sequence: 1, topic: "x", partitionKey: "k" })
+      .slice();
+    expect(compact.length).toBe(explicit.length - (2 + 1) - (2 + 1));
+    // Only the header read: the topic and key come from the body on demand.
+    const h = codec.readHeader(compact);
+    expect(h.flags).toBe(HeaderFlags.SEQUENCED_ID | HeaderFlags.DEFAULT_KEY | HeaderFlags.DEFAULT_TOPIC);
+    expect(h.topic).toBe(topic);
+    expect(h.partitionKey).toBe(BTC.value);
+    expect(codec.decodeBody(compact)).toStrictEqual(trade);
+    // No topic in the envelope means the default one; every market-data type has one.
+    const all = sampleMessages();
+    for (const name of [
+      "TradeTick",
+      "QuoteTick",
+      "OrderBookDeltas",
+      "OrderBookDepth",
+      "Bar",
+      "MarkPriceUpdate",
+    ]) {
+      const d = codec.decode(codec.encode(all[name], { eventId: "e" }));
+      expect(d.header.topic).toBe(defaultTopicOf(all[name]));
+      expect(d.header.topic.startsWith("data.")).toBe(true);
+      expect(d.message).toStrictEqual(all[name]);
+    }
+    expect(defaultTopicOf(all.OrderFilled)).toBeNull();
+  });
+
+  it("refuses an envelope without an id, with two ids, with a bad sequence or without a needed topic", () => {
+    const t = sampleTrade(1);
+    expect(() => codec.encode(t, { topic: "t" })).toThrow(/needs an eventId or a producer and a sequence/);
+    expect(() => codec.encode(t, { eventId: "e", producer: "p", sequence: 1 })).toThrow(/both an eventId/);
+    expect(() => codec.encode(t, { producer: "p", sequence: -1 })).toThrow(/sequence -1 is not/);
+    expect(() => codec.encode(t, { producer: "p", sequence: 1.5 })).toThrow(/sequence 1.5 is not/);
+    expect(() => codec.encode(sampleMessages().OrderFilled, { eventId: "e" })).toThrow(
+      /OrderFilled: the envelope needs a topic/,
+    );
+    expect(codeOf(() => codec.encode(t, { topic: "t" }))).toBe("CODEC_UNENCODABLE");
+  });
+
+  it("reads version 1.0 messages (no flags byte, three strings)", () => {
+    for (const [name, message] of Object.entries(sampleMessages())) {
+      const v2 = codec
+        .encode(message, { eventId: `id-${name}`, topic: `t.${name}`, partitionKey: "pk" })
+        .slice();
+      expect(v2[12]).toBe(0);
+      const v1 = new Uint8Array(v2.length - 1);
+      v1.set(v2.subarray(0, 12));
+      v1.set(v2.subarray(13), 12);
+      v1[2] = 1;
+      new DataView(v1.buffer).setUint16(6, new DataView(v2.buffer).getUint16(6, true) - 1, true);
+      const d = codec.decode(v1);
+      expect(d.header).toMatchObject({
+        major: 1,
+        minor: 0,
+        flags: 0,
+        eventId: `id-${name}`,
+        topic: `t.${name}`,
+      });
+      expect(d.header.partitionKey).toBe("pk");
+      expect(d.message).toStrictEqual(message);
+    }
+  });
+
+  it("rejects unknown header flags and a default topic for a type without one", () => {
+    const bytes = codec.encode(sampleTrade(1), env()).slice();
+    bytes[12] = 0x08;
+    expect(codeOf(() => codec.decode(bytes))).toBe("CODEC_UNSUPPORTED_VERSION");
+    expect(() => codec.decode(bytes)).toThrow(/flags 0x08 include bits unknown/);
+    const fill = codec.encode(sampleMessages().OrderFilled, { eventId: "e", topic: "t" }).slice();
+    fill[12] = HeaderFlags.DEFAULT_TOPIC;
+    expect(codeOf(() => codec.decode(fill))).toBe("CODEC_INVALID_VALUE");
   });
 
   it("rejects an unknown type id", () => {

@@ -32,13 +32,14 @@ export interface EnumCodec<E extends string> {
 }
 
 export function enumCodec<E extends string>(name: string, values: readonly E[]): EnumCodec<E> {
-  const index = new Map<string, number>();
-  for (let i = 0; i < values.length; i++) index.set(values[i], i);
+  // A prototype-less object: a keyed load with an enum-constant key is cheaper than a Map lookup.
+  const index: Record<string, number> = Object.create(null);
+  for (let i = 0; i < values.length; i++) index[values[i]] = i;
   return {
     name,
     values,
     encode(w, v) {
-      const i = index.get(v);
+      const i = index[v];
       if (i === undefined) {
         throw new CodecError("CODEC_UNENCODABLE", `${name} value "${v}" has no wire code`, { enum: name });
       }

@@ -1,4 +1,6 @@
 /** Wire bodies of the market-data types (type ids 1-15). */
+
+import { Topics } from "../../core/topics.js";
 import {
   Bar,
   BarType,
@@ -37,11 +39,37 @@ export interface BodyCodec<T> {
   readonly name: string;
   encode(w: ByteWriter, message: T): void;
   decode(r: ByteReader): T;
+  /** The bus topic messages of this type are published on by default (none: always written). */
+  readonly topicOf?: (message: T) => string;
 }
+
+/**
+ * Default topics per instrument, built once per instrument (bounded): the encoder compares a
+ * message's topic with it and the decoder hands it out, message after message.
+ */
+function topicCache(make: (id: InstrumentId) => string): (id: InstrumentId) => string {
+  const cache = new Map<string, string>();
+  return (id) => {
+    let t = cache.get(id.value);
+    if (t === undefined) {
+      t = make(id);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(id.value, t);
+    }
+    return t;
+  };
+}
+
+const tradeTopic = topicCache(Topics.trades);
+const quoteTopic = topicCache(Topics.quotes);
+const deltasTopic = topicCache(Topics.bookDeltas);
+const depthTopic = topicCache(Topics.bookDepth);
+const markTopic = topicCache(Topics.markPrices);
 
 export const TradeTickCodec: BodyCodec<TradeTick> = {
   id: 1,
   name: "TradeTick",
+  topicOf: (m) => tradeTopic(m.instrumentId),
   encode(w, m) {
     w.strCached(m.instrumentId.value, "instrumentId");
     writePrice(w, m.price);
@@ -67,6 +95,7 @@ export const TradeTickCodec: BodyCodec<TradeTick> = {
 export const QuoteTickCodec: BodyCodec<QuoteTick> = {
   id: 2,
   name: "QuoteTick",
+  topicOf: (m) => quoteTopic(m.instrumentId),
   encode(w, m) {
     w.strCached(m.instrumentId.value, "instrumentId");
     writePrice(w, m.bidPrice);
@@ -133,6 +162,7 @@ function readDelta(r: ByteReader, instrumentId: InstrumentId): OrderBookDelta {
 export const OrderBookDeltasCodec: BodyCodec<OrderBookDeltas> = {
   id: 3,
   name: "OrderBookDeltas",
+  topicOf: (m) => deltasTopic(m.instrumentId),
   encode(w, m) {
     w.strCached(m.instrumentId.value, "instrumentId");
     w.bool(m.isSnapshot);
@@ -194,6 +224,7 @@ function readLevels(r: ByteReader, field: string): BookLevel[] {
 export const OrderBookDepthCodec: BodyCodec<OrderBookDepth> = {
   id: 4,
   name: "OrderBookDepth",
+  topicOf: (m) => depthTopic(m.instrumentId),
   encode(w, m) {
     w.strCached(m.instrumentId.value, "instrumentId");
     w.f64(m.sequence);
@@ -229,6 +260,7 @@ function parseBarType(text: string): BarType {
 export const BarCodec: BodyCodec<Bar> = {
   id: 5,
   name: "Bar",
+  topicOf: (m) => Topics.bars(m.barType),
   encode(w, m) {
     w.str(m.barType.toString(), "barType");
     writePrice(w, m.open);
@@ -258,6 +290,7 @@ export const BarCodec: BodyCodec<Bar> = {
 export const MarkPriceUpdateCodec: BodyCodec<MarkPriceUpdate> = {
   id: 6,
   name: "MarkPriceUpdate",
+  topicOf: (m) => markTopic(m.instrumentId),
   encode(w, m) {
     w.strCached(m.instrumentId.value, "instrumentId");
     writePrice(w, m.markPrice);
