@@ -127,6 +127,22 @@ describe("backtest engine, hand-computed scenarios", () => {
     expect(s.positionEvents.map((p) => p.type)).toEqual(["PositionOpened", "PositionClosed"]);
   });
 
+  it("a strategy resumed after used order ids continues after them, never going back", async () => {
+    const e = engine();
+    const s = new Scripted((st, i) => {
+      if (i === 0) st.buyMarket("0.010");
+    });
+    s.resumeOrderIdsAfter(41);
+    s.resumeOrderIdsAfter(7); // never back
+    expect(() => s.resumeOrderIdsAfter(-1)).toThrow(/not a non-negative integer/);
+    e.addStrategy(s);
+    const r = await e.run([
+      bar(0, "100.0", "101.0", "99.0", "100.0"),
+      bar(1, "100.0", "101.0", "99.0", "100.0"),
+    ]);
+    expect(r.orders.map((o) => o.clientOrderId.toString())).toEqual(["S-1-42"]);
+  });
+
   it("a reduce-only order that would increase the position is rejected with a reason", async () => {
     const e = engine();
     const s = new Scripted((st, i) => {

@@ -170,46 +170,78 @@ export type BacktestFileConfig = z.infer<typeof backtestConfigSchema>;
  * `botv6 node --role ...`: how this process joins a multi-process deployment (docs/deployment.md).
  * Every node of one deployment reads the same file; the role comes from the command line.
  */
-const nodeConfigSchema = z.strictObject({
-  /** Node name (consumer name, lock owner); default `<role>-<pid>`. */
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, "must be 1-32 letters, digits, '-' or '_'")
-    .optional(),
-  /** Account the execution node owns; default `<first venue>-001` of the backtest section. */
-  accountId: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, "must be 1-32 letters, digits, '-' or '_'")
-    .optional(),
-  bridge: z.strictObject({
-    kind: z.enum(["kafka", "redis", "nats"]),
-    /** kafka: host:port[,host:port]; redis: redis://host:port; nats: nats://host:port. */
-    url: z.string().min(1),
-    namespace: z
+const nodeConfigSchema = z
+  .strictObject({
+    /** Node name (consumer name, lock owner); default `<role>-<pid>`. */
+    id: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be 1-64 of a-z, 0-9 or '-'")
-      .default("botv6"),
-    partitions: z.number().int().min(1).max(1024).default(4),
-    connectTimeoutMs: z.number().int().min(10).default(5000),
-  }),
-  /** Active/standby lease of the execution node (Redis); url defaults to a redis bridge's url. */
-  lock: z
-    .strictObject({
-      url: z.string().min(1).optional(),
-      ttlMs: z.number().int().min(100).default(3000),
-    })
-    .default({ ttlMs: 3000 }),
-  /** Where the execution node writes orders, fills and positions as JSON when the replay ends. */
-  out: z.string().min(1).optional(),
-  /** The model node: ONNX models served over the KServe v2 protocol. */
-  model: z
-    .strictObject({
-      host: z.string().default("127.0.0.1"),
-      port: z.number().int().min(0).max(65535),
-      models: z.array(z.strictObject({ name: z.string().min(1), file: z.string().min(1) })).min(1),
-    })
-    .optional(),
-});
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, "must be 1-32 letters, digits, '-' or '_'")
+      .optional(),
+    /** Account the execution node owns; default `<first venue>-001` of the backtest section. */
+    accountId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, "must be 1-32 letters, digits, '-' or '_'")
+      .optional(),
+    bridge: z.strictObject({
+      kind: z.enum(["kafka", "redis", "nats"]),
+      /** kafka: host:port[,host:port]; redis: redis://host:port; nats: nats://host:port. */
+      url: z.string().min(1),
+      namespace: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be 1-64 of a-z, 0-9 or '-'")
+        .default("botv6"),
+      partitions: z.number().int().min(1).max(1024).default(4),
+      connectTimeoutMs: z.number().int().min(10).default(5000),
+    }),
+    /** Active/standby lease of the execution node (Redis); url defaults to a redis bridge's url. */
+    lock: z
+      .strictObject({
+        url: z.string().min(1).optional(),
+        ttlMs: z.number().int().min(100).default(3000),
+      })
+      .default({ ttlMs: 3000 }),
+    /**
+     * `lockstep` (default): every market-data event is a barrier step, so the nodes compute exactly
+     * the single-process backtest. `stream`: free-running paper trading — data is published as it
+     * is produced, commands and order events flow as the network delivers them.
+     */
+    mode: z.enum(["lockstep", "stream"], { error: 'must be "lockstep" or "stream"' }).default("lockstep"),
+    /**
+     * Stream mode, data node: replay pace. 1 = real time by the events' timestamps, 10 = ten times
+     * faster, "max" or 0 = as fast as the bridge accepts (waiting while its buffer is full).
+     */
+    speed: z
+      .union(
+        [
+          z.literal("max"),
+          z.number().finite().min(0, 'must be >= 0 (1 = real time, 0 or "max" = as fast as possible)'),
+        ],
+        {
+          error:
+            'must be "max" or a number >= 0 (1 = real time by event timestamps, 0 or "max" = as fast as the bridge accepts)',
+        },
+      )
+      .optional(),
+    /** Where the execution node writes orders, fills and positions as JSON when the replay ends. */
+    out: z.string().min(1).optional(),
+    /** The model node: ONNX models served over the KServe v2 protocol. */
+    model: z
+      .strictObject({
+        host: z.string().default("127.0.0.1"),
+        port: z.number().int().min(0).max(65535),
+        models: z.array(z.strictObject({ name: z.string().min(1), file: z.string().min(1) })).min(1),
+      })
+      .optional(),
+  })
+  .superRefine((n, ctx) => {
+    if (n.speed !== undefined && n.mode !== "stream") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["speed"],
+        message: "applies to node.mode: stream only (the lockstep replay is paced by its barrier)",
+      });
+    }
+  });
 export type NodeFileConfig = z.infer<typeof nodeConfigSchema>;
 
 const bodySchema = {

@@ -250,6 +250,17 @@ export abstract class Strategy<Schema extends z.ZodType = z.ZodType> extends Com
     return new ClientOrderId(`${this.id}-${++this.orderSeq}`);
   }
 
+  /**
+   * Continues client order ids after `<id>-<used>`: a strategy restarted in a new process
+   * (a replacement strategy node) must not reuse ids its predecessor sent. Never goes back.
+   */
+  resumeOrderIdsAfter(used: number): void {
+    if (!Number.isSafeInteger(used) || used < 0) {
+      throw new RangeError(`resumeOrderIdsAfter: ${used} is not a non-negative integer`);
+    }
+    if (used > this.orderSeq) this.orderSeq = used;
+  }
+
   private quantityOf(inst: Instrument, qty: Quantity | string | number): Quantity {
     return typeof qty === "object" ? qty : inst.makeQuantity(qty);
   }

@@ -17,6 +17,7 @@ import { type NodeProcess, startNodeProcess } from "../testing/node-process.js";
 import { type ServiceHandle, startRedis } from "../testing/services.js";
 import { describeService } from "../testing/vitest.js";
 import { waitFor } from "../testing/wait.js";
+import { candleNodeConfig } from "./fixtures.js";
 import { StepJournal } from "./journal.js";
 import { type RunSummary, summarize } from "./summary.js";
 
@@ -25,21 +26,12 @@ const CANDLES = join(ROOT, "../shared/data/ohlcv/freqtrade_binance_XRP-ETH_1m_20
 const BAR = "XRPETH.BINANCE-1-MINUTE-LAST-EXTERNAL";
 
 function configText(url: string, namespace: string): string {
-  return `seed: 7
-logging: { level: warn }
-node:
-  bridge: { kind: redis, url: "${url}", namespace: ${namespace} }
-  lock: { ttlMs: 1000 }
-backtest:
-  data: { files: ["${CANDLES}"] }
-  instruments:
-    - { id: XRPETH.BINANCE, kind: spot, base: XRP, quote: ETH, priceIncrement: "0.00000001", sizeIncrement: "1", takerFee: "0.001", makerFee: "0.001" }
-  venues:
-    - { name: BINANCE, accountType: cash, startingBalances: ["5 ETH"], fillModel: bars }
-  strategies:
-    - { name: sma-cross, params: { fast: 10, slow: 30, size: "1000" }, barType: ${BAR} }
-    - { name: rsi-reversion, params: { lower: 35, upper: 65, size: "1000" }, barType: ${BAR} }
-`;
+  return candleNodeConfig({
+    seed: 7,
+    node: [`bridge: { kind: redis, url: "${url}", namespace: ${namespace} }`, "lock: { ttlMs: 1000 }"],
+    file: CANDLES,
+    bar: BAR,
+  });
 }
 
 describeService(

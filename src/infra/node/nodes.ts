@@ -24,19 +24,16 @@ import { writeFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { BacktestEngine } from "../../backtest/engine.js";
-import {
-  configuredMarketData,
-  configuredStrategies,
-  createConfiguredEngine,
-} from "../../backtest/from-config.js";
+import { configuredMarketData, createConfiguredEngine } from "../../backtest/from-config.js";
 import type { BacktestFileConfig, NodeFileConfig } from "../../core/config.js";
-import { CommandCodes, type CommandResult, fail, ok } from "../../execution/errors.js";
 import type { TradingCommand } from "../../model/commands.js";
 import { Bar, type MarketData } from "../../model/data.js";
 import type { OrderEvent, PositionEvent } from "../../model/events.js";
+import type { BridgeConfigInput } from "../bridge/config.js";
 import { ActiveStandby } from "../cache/lock.js";
 import type { NodeFrame } from "../codec/control.js";
 import { chainDigest, StepJournal } from "./journal.js";
+import { StrategyMirror } from "./mirror.js";
 import { type NodeRole, planNode } from "./roles.js";
 import { summarize } from "./summary.js";
 import { FrameTopics, NodeError, NodeWire } from "./wire.js";
@@ -66,7 +63,7 @@ export interface NodeRunResult {
   stopped: boolean;
 }
 
-function needBacktest(o: NodeRunOptions): BacktestFileConfig {
+export function needBacktest(o: NodeRunOptions): BacktestFileConfig {
   if (o.backtest === undefined) {
     throw new NodeError(
       "NODE_CONFIG",
@@ -77,11 +74,15 @@ function needBacktest(o: NodeRunOptions): BacktestFileConfig {
   return o.backtest;
 }
 
-function accountOf(o: NodeRunOptions, bt: BacktestFileConfig): string {
+export function accountOf(o: NodeRunOptions, bt: BacktestFileConfig): string {
   return o.node.accountId ?? `${bt.venues[0].name}-001`;
 }
 
-function wireFor(o: NodeRunOptions, accountId: string): NodeWire {
+export function wireFor(
+  o: NodeRunOptions,
+  accountId: string,
+  options: { sink?: (f: NodeFrame) => void; bridge?: Partial<BridgeConfigInput> } = {},
+): NodeWire {
   const plan = planNode({
     role: o.role,
     nodeId: o.nodeId,
@@ -98,14 +99,14 @@ function wireFor(o: NodeRunOptions, accountId: string): NodeWire {
     },
   });
   if (plan.bridge === null) throw new NodeError("NODE_CONFIG", `${o.role} nodes use no bridge`, {});
-  return new NodeWire(plan.bridge, o.logger);
+  return new NodeWire({ ...plan.bridge, ...options.bridge }, o.logger, options.sink);
 }
 
-function keyOf(d: MarketData): string {
+export function keyOf(d: MarketData): string {
   return d instanceof Bar ? d.barType.instrumentId.value : d.instrumentId.value;
 }
 
-function frame(
+export function frame(
   kind: NodeFrame["kind"],
   id: string,
   key: string,
@@ -116,7 +117,7 @@ function frame(
 }
 
 /** Stops `wire` when the signal fires; resolves the node's run as stopped instead of failed. */
-function onAbort(signal: AbortSignal, stop: () => void): void {
+export function onAbort(signal: AbortSignal, stop: () => void): void {
   if (signal.aborted) stop();
   else signal.addEventListener("abort", stop, { once: true });
 }
@@ -128,21 +129,50 @@ export async function runDataNode(o: NodeRunOptions): Promise<NodeRunResult> {
   const wire = wireFor(o, accountOf(o, bt));
   await wire.start();
   o.say("ready");
+  const stream = o.node.mode === "stream";
   let n = 0;
   let stopped = false;
+  let wake = () => {};
   onAbort(o.signal, () => {
     stopped = true;
+    wake();
   });
+  // Stream mode: paced by the events' timestamps (speed 1 = real time); lockstep: as fast as
+  // the bridge accepts (the barrier paces the consumers).
+  const speed = stream && typeof o.node.speed === "number" ? o.node.speed : 0;
+  let firstTs = -1;
+  let firstWall = 0;
   try {
     for await (const d of configuredMarketData(bt, o.seed, o.baseDir)) {
       if (stopped) break;
+      if (speed > 0) {
+        if (firstTs < 0) {
+          firstTs = d.tsEvent;
+          firstWall = performance.now();
+        }
+        const waitMs = firstWall + (d.tsEvent - firstTs) / 1000 / speed - performance.now();
+        if (waitMs >= 1) {
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, waitMs);
+            wake = () => {
+              clearTimeout(t);
+              r();
+            };
+          });
+          if (stopped) break;
+        }
+      }
       n++;
       await wire.send(
         FrameTopics.md,
         frame("md", "replay", keyOf(d), n, [wire.item(d, `md:${n}`, "data.replay")]),
       );
     }
-    if (!stopped) await wire.send(FrameTopics.md, frame("end", "replay", "end", n + 1, []));
+    if (!stopped && !stream) await wire.send(FrameTopics.md, frame("end", "replay", "end", n + 1, []));
+    // Stream mode: an end marker behind each instrument's last event, in its partition, for
+    // consumers that read only some partitions in arrival order (strategy nodes).
+    if (!stopped && stream)
+      for (const i of bt.instruments) await wire.send(FrameTopics.md, frame("end", i.id, i.id, n + 1, []));
     await wire.bridge.flush();
   } finally {
     await wire.stop();
@@ -156,70 +186,33 @@ export async function runDataNode(o: NodeRunOptions): Promise<NodeRunResult> {
 export async function runStrategyNode(o: NodeRunOptions): Promise<NodeRunResult> {
   const bt = needBacktest(o);
   const account = accountOf(o, bt);
-  const engine = createConfiguredEngine(bt, o.seed);
   const wire = wireFor(o, account);
-  let outbox: Uint8Array[] = [];
-  let unknownOrders = 0;
-
-  const execute = (cmd: TradingCommand): CommandResult => {
-    const orders =
-      cmd.type === "SubmitOrder" ? [cmd.order] : cmd.type === "SubmitOrderList" ? cmd.orders : [];
-    for (const order of orders) {
-      if (engine.exec.cache.has(order.clientOrderId)) {
-        return fail(CommandCodes.CLIENT_ORDER_ID_DUPLICATE, `order ${order.clientOrderId} was already sent`);
-      }
-    }
-    // The mirror knows the order at once (strategies may look it up); its state changes only
-    // with the execution node's events.
-    for (const order of orders) engine.exec.cache.add(order);
-    outbox.push(wire.item(cmd, cmd.commandId, `commands.${cmd.strategyId.value}`));
-    return ok();
-  };
-  for (const s of configuredStrategies(bt)) {
-    // The engine's own trading context, except that commands go to the execution node.
-    const attach = s.attach.bind(s);
-    s.attach = (ctx) => attach({ ...ctx, execute });
-    engine.addStrategy(s);
-  }
-
-  const applyAck = (ack: NodeFrame) => {
-    for (const item of ack.items) {
-      const { message, topic } = wire.open<OrderEvent | PositionEvent>(item);
-      // Position events are derived again from the fills by the mirror's portfolio.
-      if (!topic.startsWith("events.order.")) continue;
-      const e = message as OrderEvent;
-      const order = engine.exec.cache.get(e.clientOrderId);
-      if (order === undefined) {
-        unknownOrders++;
-        continue;
-      }
-      if (e.type === "OrderInitialized") engine.kernel.bus.publish(topic, e);
-      else engine.exec.apply(order, e);
-    }
-  };
+  const mirror = new StrategyMirror(bt, o.seed, wire);
 
   let steps = 0;
   async function* feed(): AsyncGenerator<MarketData> {
     for (let n = 1; ; n++) {
       const md = await wire.inbox.take("md", n);
       if (n % 100 === 0) o.logger.debug({ step: n }, "step");
-      applyAck(await wire.inbox.take("ack", n));
+      mirror.apply((await wire.inbox.take("ack", n)).items);
       if (md.kind === "end") return;
       yield wire.open<MarketData>(md.items[0]).message;
       steps = n;
-      const items = outbox;
-      outbox = [];
+      const items = mirror.takeOutbox();
       await wire.send(FrameTopics.done(account), frame("done", account, account, n, items));
     }
   }
-  return runReplica(o, engine, wire, feed, () => {
-    if (unknownOrders > 0)
-      o.logger.warn({ unknownOrders }, "events of orders this node did not send were ignored");
+  return runReplica(o, mirror.engine, wire, feed, () => {
+    if (mirror.unknownOrders > 0)
+      o.logger.warn(
+        { unknownOrders: mirror.unknownOrders },
+        "events of orders this node did not send were ignored",
+      );
     o.say(`done events=${steps}`);
   });
 }
 
-async function runReplica(
+export async function runReplica(
   o: NodeRunOptions,
   engine: BacktestEngine,
   wire: NodeWire,
@@ -256,7 +249,7 @@ interface PendingAck {
   sent: boolean;
 }
 
-async function connectRedis(url: string, timeoutMs: number): Promise<Redis> {
+export async function connectRedis(url: string, timeoutMs: number): Promise<Redis> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: timeoutMs });
   redis.on("error", () => {});
   let timer: NodeJS.Timeout | undefined;
@@ -280,6 +273,20 @@ async function connectRedis(url: string, timeoutMs: number): Promise<Redis> {
   }
 }
 
+/** Encodes every order and position event the engine publishes, in order. */
+export function captureEvents(
+  engine: BacktestEngine,
+  wire: NodeWire,
+  push: (item: Uint8Array) => void,
+): void {
+  engine.kernel.bus.subscribe("events.order.*", (e: OrderEvent) => {
+    push(wire.item(e, e.eventId, `events.order.${e.strategyId.value}`));
+  });
+  engine.kernel.bus.subscribe("events.position.*", (e: PositionEvent) => {
+    push(wire.item(e, e.eventId, `events.position.${e.strategyId.value}`));
+  });
+}
+
 export async function runExecutionNode(o: NodeRunOptions): Promise<NodeRunResult> {
   const bt = needBacktest(o);
   const account = accountOf(o, bt);
@@ -288,12 +295,7 @@ export async function runExecutionNode(o: NodeRunOptions): Promise<NodeRunResult
 
   // Everything the engine publishes for strategies travels back in the next ack, in order.
   let captured: Uint8Array[] = [];
-  engine.kernel.bus.subscribe("events.order.*", (e: OrderEvent) => {
-    captured.push(wire.item(e, e.eventId, `events.order.${e.strategyId.value}`));
-  });
-  engine.kernel.bus.subscribe("events.position.*", (e: PositionEvent) => {
-    captured.push(wire.item(e, e.eventId, `events.position.${e.strategyId.value}`));
-  });
+  captureEvents(engine, wire, (item) => captured.push(item));
 
   // The lease and the fenced journal (without a lock URL: a single execution node, no failover).
   const lockUrl = o.node.lock.url ?? (o.node.bridge.kind === "redis" ? o.node.bridge.url : undefined);
@@ -432,14 +434,15 @@ export async function runModelNode(o: NodeRunOptions): Promise<NodeRunResult> {
   return { role: "model", events: 0, stopped: true };
 }
 
-export function runNode(o: NodeRunOptions): Promise<NodeRunResult> {
+export async function runNode(o: NodeRunOptions): Promise<NodeRunResult> {
+  const stream = o.node.mode === "stream" ? await import("./stream.js") : null;
   switch (o.role) {
     case "data":
       return runDataNode(o);
     case "strategy":
-      return runStrategyNode(o);
+      return stream === null ? runStrategyNode(o) : stream.runStreamStrategyNode(o);
     case "execution":
-      return runExecutionNode(o);
+      return stream === null ? runExecutionNode(o) : stream.runStreamExecutionNode(o);
     case "model":
       return runModelNode(o);
   }

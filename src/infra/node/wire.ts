@@ -85,10 +85,14 @@ export class NodeWire {
   readonly bridge: BusBridge;
   private readonly codec = new MessageCodec();
 
-  constructor(config: BridgeConfigInput, logger?: Logger) {
+  /**
+   * `sink`: where received frames go (stream mode routes them itself); default the step inbox.
+   */
+  constructor(config: BridgeConfigInput, logger?: Logger, sink?: (f: NodeFrame) => void) {
     this.bridge = createBusBridge(config, this.bus, { logger });
+    const deliver = sink ?? ((f: NodeFrame) => this.inbox.put(f));
     const put = (m: unknown) => {
-      if (isNodeFrame(m)) this.inbox.put(m);
+      if (isNodeFrame(m)) deliver(m);
     };
     this.bus.subscribe("data.node.*", put);
     this.bus.subscribe("events.node.*", put);
