@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Topics } from "../../core/topics.js";
 import { MarkPriceUpdate, OrderBookDeltas } from "../../model/data.js";
+import { InstrumentId } from "../../model/identifiers.js";
 import { ByteWriter } from "./bytes.js";
 import { CODEC_MAJOR, defaultTopicOf, HeaderFlags, MESSAGE_TYPES, MessageCodec } from "./codec.js";
 import { CodecError } from "./errors.js";
@@ -286,6 +287,28 @@ describe("MessageCodec", () => {
     const t1 = codec.decode(codec.encode(sampleTrade(1), env(1))).header.topic;
     const t2 = codec.decode(codec.encode(sampleTrade(2), env(2))).header.topic;
     expect(t1).toBe(t2);
+  });
+  it("writes repeated strings right whatever its string cache holds (many instruments, topics, keys)", () => {
+    const ids = Array.from({ length: 150 }, (_, i) => InstrumentId.parse(`S${i % 7}Y${i}USDT.BINANCE`));
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[(i * 37 + round) % ids.length];
+        const t = sampleTrade(i, id);
+        const env = {
+          producer: `p${i % 3}`,
+          sequence: i,
+          topic: `x.${id.value}`,
+          partitionKey: `k-${id.value}`,
+        };
+        const d = codec.decode(codec.encode(t, env));
+        expect(d.message).toStrictEqual(t);
+        expect([d.header.topic, d.header.partitionKey, d.header.eventId]).toEqual([
+          env.topic,
+          env.partitionKey,
+          `p${i % 3}:${i}`,
+        ]);
+      }
+    }
   });
 });
 

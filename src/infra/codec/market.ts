@@ -49,13 +49,19 @@ export interface BodyCodec<T> {
  */
 function topicCache(make: (id: InstrumentId) => string): (id: InstrumentId) => string {
   const cache = new Map<string, string>();
+  // The last instrument asked for: a stream repeats it (one identity check, no hashing).
+  let lastId: InstrumentId | null = null;
+  let lastTopic = "";
   return (id) => {
+    if (id === lastId) return lastTopic;
     let t = cache.get(id.value);
     if (t === undefined) {
       t = make(id);
       if (cache.size >= 4096) cache.clear();
       cache.set(id.value, t);
     }
+    lastId = id;
+    lastTopic = t;
     return t;
   };
 }
