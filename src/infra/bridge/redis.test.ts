@@ -5,11 +5,11 @@ import { MessageBus } from "../../core/bus.js";
 import { Topics } from "../../core/topics.js";
 import type { TradeTick } from "../../model/data.js";
 import { BTC, sampleTrade } from "../codec/fixtures.js";
-import { type ServiceHandle, startRedis } from "../testing/services.js";
+import { type ServiceHandle, sleep, startRedis } from "../testing/services.js";
 import { describeService } from "../testing/vitest.js";
 import { waitFor } from "../testing/wait.js";
 import { BusBridge } from "./bridge.js";
-import { type BridgeConfigInput, resolveBridgeConfig } from "./config.js";
+import { type BridgeConfigInput, partitionFor, resolveBridgeConfig } from "./config.js";
 import { RedisStreamsTransport } from "./redis.js";
 
 let run = 0;
@@ -89,6 +89,121 @@ describeService("redis", "Redis Streams bridge", () => {
       async () => ((await redis.xpending(key, "botv6")) as [number])[0] === 0,
       "the pending list to empty",
     );
+  });
+
+  it("acknowledges a handled batch with its next read: a consumer that dies before that leaves it pending, and its restart redelivers it", async () => {
+    const ns = `ackread${++run}-${process.pid}`;
+    const pubBus = new MessageBus();
+    const { b: pub, transport } = bridge(pubBus, {
+      nodeId: "pub",
+      namespace: ns,
+      publish: ["md"],
+      partitions: 1,
+      redis: { blockMs: 50, messagesPerEntry: 1 },
+    });
+    await pub.start();
+    const key = transport.streamKey("md", 0);
+    await redis.xgroup("CREATE", key, "botv6", "0", "MKSTREAM");
+    for (let i = 0; i < 10; i++) pubBus.publish(Topics.trades(BTC), sampleTrade(i));
+    await pub.flush();
+    const pending = async () => ((await redis.xpending(key, "botv6")) as [number])[0];
+
+    // Consumer 1 handles the batch of 10 entries, then "dies" (like a SIGKILL) from inside its
+    // last handler: after the batch was handled but before the read that carries its XACKs.
+    const bus1 = new MessageBus();
+    const got1: string[] = [];
+    const { b: sub1, transport: t1 } = bridge(bus1, {
+      nodeId: "consumer",
+      namespace: ns,
+      consume: ["md"],
+      partitions: 1,
+      redis: { blockMs: 50, claimIdleMs: 600_000 },
+    });
+    bus1.subscribe<TradeTick>("data.trades.*", (t) => {
+      got1.push(t.tradeId);
+      if (got1.length === 10) {
+        // Private fields: stop the read loop and drop both connections without a word to Redis.
+        const dead = t1 as unknown as { closed: boolean; reader: Redis; cmd: Redis };
+        dead.closed = true;
+        dead.reader.disconnect();
+        dead.cmd.disconnect();
+      }
+    });
+    await sub1.start();
+    await waitFor(() => got1.length === 10, "consumer 1 to handle the 10 entries");
+    await sleep(200);
+    expect(await pending()).toBe(10);
+
+    // Its replacement (same consumer name) first re-reads its own pending entries.
+    const bus2 = new MessageBus();
+    const got2: string[] = [];
+    bus2.subscribe<TradeTick>("data.trades.*", (t) => got2.push(t.tradeId));
+    const { b: sub2 } = bridge(bus2, {
+      nodeId: "consumer",
+      namespace: ns,
+      consume: ["md"],
+      partitions: 1,
+      redis: { blockMs: 50, claimIdleMs: 600_000 },
+    });
+    await sub2.start();
+    await waitFor(() => got2.length === 10, "the 10 pending entries redelivered");
+    expect(got2).toEqual(got1);
+    // Acknowledged with the next read, which blocks: no further traffic is needed.
+    await waitFor(async () => (await pending()) === 0, "the pending list to empty");
+    // New entries flow and are acknowledged too.
+    for (let i = 10; i < 15; i++) pubBus.publish(Topics.trades(BTC), sampleTrade(i));
+    await pub.flush();
+    await waitFor(() => got2.length === 15, "5 more entries");
+    await waitFor(async () => (await pending()) === 0, "the pending list to empty again");
+    expect(sub2.stats().duplicates).toBe(0);
+  });
+
+  it("fails a batch whose XADD to one stream fails, and re-sends it whole, in order, once the stream accepts it", async () => {
+    const ns = `xaddfail${++run}-${process.pid}`;
+    const pubBus = new MessageBus();
+    const { b: pub, transport } = bridge(pubBus, {
+      nodeId: "pub",
+      namespace: ns,
+      publish: ["md"],
+      partitions: 2,
+      backoff: { initialMs: 20, maxMs: 50 },
+      redis: { blockMs: 50, messagesPerEntry: 1 },
+    });
+    await pub.start();
+    const { InstrumentId } = await import("../../model/identifiers.js");
+    const ids = Array.from({ length: 8 }, (_, i) => InstrumentId.parse(`SYM${i}.VENUE`));
+    const parts = new Set(ids.map((id) => partitionFor(id.value, 2)));
+    expect(parts.size).toBe(2);
+    // Partition 1's key holds a string: its XADD fails (WRONGTYPE), partition 0's succeeds.
+    const bad = transport.streamKey("md", 1);
+    await redis.set(bad, "not a stream");
+    for (let i = 0; i < 40; i++) pubBus.publish(Topics.trades(ids[i % 8]), sampleTrade(i, ids[i % 8]));
+    await waitFor(() => pub.stats().sendFailures >= 2, "two failed sends");
+    expect(pub.stats().sent).toBe(0);
+    expect(pub.lastError?.message).toContain("WRONGTYPE");
+    await redis.del(bad);
+    await pub.flush();
+    expect(pub.stats().sent).toBe(40);
+
+    // Partition 0 holds its entries several times (each failed attempt stored them); the
+    // consumer delivers each message once, in per-instrument order.
+    const subBus = new MessageBus();
+    const got = new Map<string, number[]>();
+    subBus.subscribe<TradeTick>("data.trades.*", (t) => {
+      const l = got.get(t.instrumentId.value) ?? [];
+      l.push(Number(t.tradeId) - 100_000_000);
+      got.set(t.instrumentId.value, l);
+    });
+    const { b: sub } = bridge(subBus, { nodeId: "sub", namespace: ns, consume: ["md"], partitions: 2 });
+    await sub.start();
+    const delivered = () => [...got.values()].reduce((n, l) => n + l.length, 0);
+    await waitFor(() => delivered() === 40, "40 deliveries");
+    await sleep(100);
+    expect(delivered()).toBe(40);
+    for (const [k, id] of ids.entries()) {
+      expect(got.get(id.value)).toEqual([k, k + 8, k + 16, k + 24, k + 32]);
+    }
+    expect(sub.stats().duplicates).toBeGreaterThan(0);
   });
 
   it("dead-letters a corrupt pack of messages instead of skipping it", async () => {

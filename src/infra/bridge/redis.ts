@@ -5,12 +5,14 @@
  *   its key's partition, so one key's messages stay in order. Entries carry one field `m`
  *   (the encoded message). Streams are trimmed with `MAXLEN ~ redis.maxLen`.
  * - Consumers form a consumer group (`bridge.group`); a node reads the partitions it owns
- *   (`bridge.ownedPartitions`) with XREADGROUP and XACKs a batch after the bridge processed it.
+ *   (`bridge.ownedPartitions`) with XREADGROUP and XACKs a batch after the bridge processed it,
+ *   in the same write as its next XREADGROUP (one round trip per batch; see `readLoop`).
  * - Recovery: on start and after any error a consumer first re-reads its own pending entries
  *   (id 0), and periodically XAUTOCLAIMs entries that a dead consumer left pending longer than
  *   `redis.claimIdleMs`.
- * - Two connections: one blocks in XREADGROUP; the other sends (pipelined XADD), acks and
- *   writes dead letters. The offline queue is off, so a command fails at once while Redis is
+ * - Two connections: one blocks in XREADGROUP (and carries the consumer's XACKs); the other
+ *   sends (a batch's XADDs in one write), takes over dead consumers' entries and writes dead
+ *   letters. The offline queue is off, so a command fails at once while Redis is
  *   down and the bridge retries with its own bounded buffer and backoff; the client reconnects
  *   with the bridge's seeded backoff.
  */
@@ -88,7 +90,6 @@ export class RedisStreamsTransport implements Transport {
 
   async send(batch: readonly OutboundRecord[]): Promise<void> {
     const r = this.must(this.cmd);
-    const p = r.pipeline();
     const maxLen = String(this.cfg.redis.maxLen);
     const perEntry = this.cfg.redis.messagesPerEntry;
     // Group by stream (order within a stream is kept), then pack up to messagesPerEntry
@@ -107,21 +108,26 @@ export class RedisStreamsTransport implements Transport {
       }
       list.push(rec.value);
     }
-    const byKey: [string, Uint8Array[]][] = [];
-    for (const [channel, parts] of byChannel) {
-      for (let p = 0; p < parts.length; p++)
-        if (parts[p] !== undefined) byKey.push([this.streamKey(channel, p), parts[p]]);
-    }
-    for (const [key, values] of byKey) {
-      for (let i = 0; i < values.length; i += perEntry) {
-        const chunk = values.slice(i, i + perEntry);
-        if (chunk.length === 1) p.xadd(key, "MAXLEN", "~", maxLen, "*", "m", toBuffer(chunk[0]));
-        else p.xadd(key, "MAXLEN", "~", maxLen, "*", "b", packMessages(chunk));
+    // The XADDs are written back to back on one connection (in order; one write(2) for all of
+    // them, see corked), without an ioredis Pipeline object per batch.
+    const added: Promise<unknown>[] = [];
+    corked(r, () => {
+      for (const [channel, parts] of byChannel) {
+        for (let p = 0; p < parts.length; p++) {
+          const values = parts[p];
+          if (values === undefined) continue;
+          const key = this.streamKey(channel, p);
+          for (let i = 0; i < values.length; i += perEntry) {
+            const n = Math.min(perEntry, values.length - i);
+            const field = n === 1 ? "m" : "b";
+            const value = n === 1 ? toBuffer(values[i]) : packMessages(values.slice(i, i + n));
+            added.push(r.callBuffer("XADD", key, "MAXLEN", "~", maxLen, "*", field, value));
+          }
+        }
       }
-    }
-    const results = await p.exec();
-    if (results === null) throw new Error("redis pipeline was discarded");
-    for (const [err] of results) if (err) throw err;
+    });
+    // Settle all before reporting a failure, so a retry never overtakes an XADD in flight.
+    for (const x of await Promise.allSettled(added)) if (x.status === "rejected") throw x.reason;
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {
@@ -208,57 +214,99 @@ export class RedisStreamsTransport implements Transport {
     const { group } = this.cfg;
     const consumer = this.cfg.nodeId;
     const count = String(this.cfg.redis.readCount);
+    const head = ["GROUP", group, consumer, "COUNT", count];
+    // Own pending entries (id 0, no BLOCK) after a (re)start or an error; new ones otherwise.
+    const pendingArgs = [...head, "STREAMS", ...names, ...names.map(() => "0")];
+    const newArgs = [
+      ...head,
+      "BLOCK",
+      String(this.cfg.redis.blockMs),
+      "STREAMS",
+      ...names,
+      ...names.map(() => ">"),
+    ];
     let ownPending = true;
     let nextClaim = 0;
-    while (!this.closed) {
-      const reader = this.must(this.reader);
-      try {
-        if (Date.now() >= nextClaim) {
-          nextClaim = Date.now() + Math.max(100, this.cfg.redis.claimIdleMs / 2);
-          for (const k of keys) await this.claimDead(k, handler);
-        }
-        const ids = names.map(() => (ownPending ? "0" : ">"));
-        const block = ownPending ? [] : ["BLOCK", String(this.cfg.redis.blockMs)];
-        const res = (await reader.callBuffer(
-          "XREADGROUP",
-          "GROUP",
-          group,
-          consumer,
-          "COUNT",
-          count,
-          ...block,
-          "STREAMS",
-          ...names,
-          ...ids,
-        )) as RawRead;
-        const batch: InboundRecord[] = [];
-        const acks = new Map<string, string[]>();
-        for (const [keyBuf, entries] of res ?? []) {
-          const k = byKey.get(keyBuf.toString());
-          if (k === undefined || entries.length === 0) continue;
-          const ackIds: string[] = [];
-          acks.set(k.key, ackIds);
-          for (const [idBuf, fields] of entries) {
-            const id = idBuf.toString();
-            ackIds.push(id);
-            // A pending entry trimmed away by MAXLEN has no fields: nothing to deliver, just ack.
-            entryRecords(k, id, fields, batch);
+    // Entries of the last batch, handled but not yet acknowledged: their XACKs go out on the
+    // reader connection in the same write as the next XREADGROUP (so Redis applies them
+    // first), which saves a round trip and a wake-up of both sides per batch. If that write or
+    // the ack fails, the entries stay pending and the re-read from id 0 redelivers them.
+    let handled: Map<string, string[]> | null = null;
+    try {
+      while (!this.closed) {
+        const reader = this.must(this.reader);
+        try {
+          if (Date.now() >= nextClaim) {
+            nextClaim = Date.now() + Math.max(100, this.cfg.redis.claimIdleMs / 2);
+            for (const k of keys) await this.claimDead(k, handler);
           }
+          const acks = handled;
+          handled = null;
+          const res = await this.ackAndRead(reader, acks, ownPending ? pendingArgs : newArgs);
+          const batch: InboundRecord[] = [];
+          const ids = new Map<string, string[]>();
+          for (const [keyBuf, entries] of res ?? []) {
+            const k = byKey.get(keyBuf.toString());
+            if (k === undefined || entries.length === 0) continue;
+            const ackIds: string[] = [];
+            ids.set(k.key, ackIds);
+            for (const [idBuf, fields] of entries) {
+              const id = idBuf.toString();
+              ackIds.push(id);
+              // A pending entry trimmed away by MAXLEN has no fields: nothing to deliver, just ack.
+              entryRecords(k, id, fields, batch);
+            }
+          }
+          if (ids.size === 0) {
+            ownPending = false;
+            continue;
+          }
+          if (batch.length > 0) await handler(batch);
+          handled = ids;
+          this.backoff.reset();
+        } catch (e) {
+          if (this.closed) break;
+          ownPending = true;
+          await this.sleep(this.backoff.next());
+          void e;
         }
-        if (acks.size === 0) {
-          ownPending = false;
-          continue;
-        }
-        if (batch.length > 0) await handler(batch);
-        await this.ack(acks);
-        this.backoff.reset();
-      } catch (e) {
-        if (this.closed) break;
-        ownPending = true;
-        await this.sleep(this.backoff.next());
-        void e;
       }
+    } finally {
+      // Stopping between a batch and the next read: acknowledge it now (best effort; if this
+      // fails the entries stay pending and are redelivered to this consumer on its next start).
+      if (handled !== null) await this.ack(handled).catch(() => {});
     }
+  }
+
+  /**
+   * Writes the XACKs of `acks` (if any) and then the XREADGROUP as one write on `reader`;
+   * resolves with the read once both answered, or rejects if either failed.
+   */
+  private async ackAndRead(
+    reader: Redis,
+    acks: Map<string, string[]> | null,
+    args: string[],
+  ): Promise<RawRead> {
+    const { group } = this.cfg;
+    const acked: Promise<unknown>[] = [];
+    let read: Promise<unknown> = Promise.resolve(null);
+    corked(reader, () => {
+      if (acks !== null) {
+        for (const [key, ids] of acks)
+          if (ids.length > 0) acked.push(reader.callBuffer("XACK", key, group, ...ids));
+      }
+      read = reader.callBuffer("XREADGROUP", ...args);
+    });
+    // Wait for the read even when an ack failed, so that no read is left outstanding.
+    const [ackError, res] = await Promise.all([
+      Promise.all(acked).then(
+        () => null,
+        (e: unknown) => e,
+      ),
+      read,
+    ]);
+    if (ackError !== null) throw ackError;
+    return res as RawRead;
   }
 
   /** Takes over entries another consumer left pending for longer than claimIdleMs. */
@@ -327,6 +375,21 @@ export class RedisStreamsTransport implements Transport {
         this.cmd.disconnect();
       }
     }
+  }
+}
+
+/**
+ * Runs `write`, which issues commands on `r`, with the socket corked: ioredis writes a command
+ * to the socket synchronously when the connection is ready, so the commands go out in one
+ * write(2) (one wake-up of Redis) instead of one each. Replies and errors are per command.
+ */
+function corked(r: Redis, write: () => void): void {
+  const stream = r.status === "ready" ? r.stream : null;
+  stream?.cork();
+  try {
+    write();
+  } finally {
+    stream?.uncork();
   }
 }
 
