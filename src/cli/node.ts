@@ -4,7 +4,8 @@
  * file: the `node` section says where the broker is and how the nodes run (`node.mode: lockstep`,
  * the exact replay, or `stream`, free-running paper trading paced by `node.speed`), the
  * `backtest` section what is replayed and traded. Lines for the operator go to stdout (`ready`,
- * `active token=N`, stream mode's `synced events=N orders=N rebuilt=N`, `done events=N ...`);
+ * `active token=N`, stream mode's `synced events=N orders=N rebuilt=N` and `resume after=N`,
+ * `done events=N ...`);
  * SIGTERM or SIGINT stops the node cleanly (exit 0).
  */
 import { dirname, resolve } from "node:path";
@@ -32,7 +33,9 @@ Modes (node.mode in the config):
             simulated venue and writes the summary at the end of the stream. Every command
             that reaches the broker is handled (executed or refused) exactly once. A strategy
             node that died is replaced by starting it again with the same --id: it rebuilds
-            its orders and positions from the events channel before its strategies act.`,
+            its orders and positions from the events channel before its strategies act. A data
+            node that died is replaced by starting it again (any --id): it asks the execution
+            node for the last event it has taken and publishes from the next one.`,
     )
     .requiredOption("-c, --config <file>", "config file with a node section (and a backtest section)")
     .requiredOption("-r, --role <role>", `role: ${NODE_ROLES.join(" | ")}`)

@@ -10,7 +10,13 @@ export function candleNodeConfig(o: {
   file: string;
   /** Bar type the strategies trade, e.g. XRPETH.BINANCE-1-MINUTE-LAST-EXTERNAL. */
   bar: string;
+  /** `fast`: parameters that make both strategies trade every few bars. */
+  trading?: "default" | "fast";
 }): string {
+  const [sma, rsi] =
+    o.trading === "fast"
+      ? ["fast: 2, slow: 3", "period: 2, lower: 49, upper: 51"]
+      : ["fast: 10, slow: 30", "lower: 35, upper: 65"];
   return `seed: ${o.seed}
 logging: { level: warn }
 node:
@@ -21,7 +27,7 @@ ${o.node.map((l) => `  ${l}\n`).join("")}backtest:
   venues:
     - { name: BINANCE, accountType: cash, startingBalances: ["5 ETH"], fillModel: bars }
   strategies:
-    - { name: sma-cross, params: { fast: 10, slow: 30, size: "1000" }, barType: ${o.bar} }
-    - { name: rsi-reversion, params: { lower: 35, upper: 65, size: "1000" }, barType: ${o.bar} }
+    - { name: sma-cross, params: { ${sma}, size: "1000" }, barType: ${o.bar} }
+    - { name: rsi-reversion, params: { ${rsi}, size: "1000" }, barType: ${o.bar} }
 `;
 }

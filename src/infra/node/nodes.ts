@@ -124,7 +124,14 @@ export function onAbort(signal: AbortSignal, stop: () => void): void {
 
 // --- data ------------------------------------------------------------------------------------
 
-export async function runDataNode(o: NodeRunOptions): Promise<NodeRunResult> {
+/**
+ * `resumePoint` (stream mode): asks the deployment for the last sequence number it has taken;
+ * the events up to it are read again but not published (a replacement of a dead data node).
+ */
+export async function runDataNode(
+  o: NodeRunOptions,
+  resumePoint?: (o: NodeRunOptions, account: string) => Promise<number>,
+): Promise<NodeRunResult> {
   const bt = needBacktest(o);
   const wire = wireFor(o, accountOf(o, bt));
   await wire.start();
@@ -137,6 +144,18 @@ export async function runDataNode(o: NodeRunOptions): Promise<NodeRunResult> {
     stopped = true;
     wake();
   });
+  let after = 0;
+  let published = 0;
+  if (resumePoint !== undefined) {
+    try {
+      after = await resumePoint(o, accountOf(o, bt));
+    } catch (e) {
+      await wire.stop(1000);
+      if (stopped) return { role: "data", events: 0, stopped };
+      throw e;
+    }
+    o.say(`resume after=${after}`);
+  }
   // Stream mode: paced by the events' timestamps (speed 1 = real time); lockstep: as fast as
   // the bridge accepts (the barrier paces the consumers).
   const speed = stream && typeof o.node.speed === "number" ? o.node.speed : 0;
@@ -145,6 +164,11 @@ export async function runDataNode(o: NodeRunOptions): Promise<NodeRunResult> {
   try {
     for await (const d of configuredMarketData(bt, o.seed, o.baseDir)) {
       if (stopped) break;
+      // Taken by the deployment before this process started (a replacement data node).
+      if (n < after) {
+        n++;
+        continue;
+      }
       if (speed > 0) {
         if (firstTs < 0) {
           firstTs = d.tsEvent;
@@ -167,6 +191,7 @@ export async function runDataNode(o: NodeRunOptions): Promise<NodeRunResult> {
         FrameTopics.md,
         frame("md", "replay", keyOf(d), n, [wire.item(d, `md:${n}`, "data.replay")]),
       );
+      published++;
     }
     if (!stopped && !stream) await wire.send(FrameTopics.md, frame("end", "replay", "end", n + 1, []));
     // Stream mode: an end marker behind each instrument's last event, in its partition, for
@@ -177,7 +202,7 @@ export async function runDataNode(o: NodeRunOptions): Promise<NodeRunResult> {
   } finally {
     await wire.stop();
   }
-  o.say(`done events=${n}`);
+  o.say(stream ? `done events=${n} published=${published}` : `done events=${n}`);
   return { role: "data", events: n, stopped };
 }
 
@@ -438,7 +463,7 @@ export async function runNode(o: NodeRunOptions): Promise<NodeRunResult> {
   const stream = o.node.mode === "stream" ? await import("./stream.js") : null;
   switch (o.role) {
     case "data":
-      return runDataNode(o);
+      return runDataNode(o, stream?.askResumePoint);
     case "strategy":
       return stream === null ? runStrategyNode(o) : stream.runStreamStrategyNode(o);
     case "execution":

@@ -10,6 +10,10 @@
  *   `hello:<node>:<incarnation>` when a strategy process starts, `cmd:<node>:<incarnation>:<k>`
  *   with the commands its strategies made on one market-data event, `fin:<node>:<incarnation>`
  *   when it has consumed the end of the stream.
+ * - data → execution, same channel: `resume:<node>:<incarnation>` when a data process starts;
+ *   the execution node answers `resumed:<node>:<incarnation>` (an `ack` frame on the events
+ *   channel) with the highest sequence number it has taken, so a replacement of a dead data node
+ *   publishes from the next one (see {@link askResumePoint}).
  * - execution → strategy, `events.node.<account>` (`ack` frames): `ack:<account>:<k>` with the
  *   events of one input (a market-data event or a command frame) — echoed order submissions
  *   followed by the order and position events — numbered 1, 2, ... without gaps;
@@ -24,6 +28,7 @@
  * new incarnation on refuses commands of older incarnations of that node id (a paused "dead"
  * process that wakes up cannot trade twice).
  */
+import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import type { Redis } from "ioredis";
 import { createConfiguredEngine } from "../../backtest/from-config.js";
@@ -88,7 +93,104 @@ function control(kind: "done" | "ack", eventId: string, key: string, step: numbe
   return { type: "NodeFrame", eventId, key, kind, step, items: [] };
 }
 
+/**
+ * The market data a node processed, as a chained digest of (sequence number, instrument,
+ * timestamp): equal digests and counts mean the same events, each once, in the same order.
+ */
+export class MarketDataDigest {
+  private readonly hash = createHash("sha256");
+  events = 0;
+  lastStep = 0;
+
+  add(step: number, key: string, tsEvent: number): void {
+    this.hash.update(`${step} ${key} ${tsEvent}\n`);
+    this.events++;
+    this.lastStep = step;
+  }
+
+  /** The digest so far (the hash is copied, so adding may go on). */
+  hex(): string {
+    return this.hash.copy().digest("hex");
+  }
+}
+
+// --- data ------------------------------------------------------------------------------------
+
+/**
+ * Where a (replacement) data node resumes: it announces itself to the execution node on the
+ * command channel and waits for the answer, the highest market-data sequence number the
+ * execution node has taken (0 at the start of a run). The execution node takes events strictly
+ * by sequence number, so every event up to the answer reached the deployment and is not
+ * published again; everything after it — including what a dead predecessor left in its
+ * outbound buffer — is. Events after the answer that the broker already holds are published a
+ * second time under the same frame id and sequence number and dropped as repeats by the
+ * execution node (by sequence) and the strategy nodes (by sequence per instrument).
+ */
+export async function askResumePoint(o: NodeRunOptions, account: string): Promise<number> {
+  const incarnation = incarnationId();
+  const answer = `resumed:${o.nodeId}:${incarnation}`;
+  const signal = new Signal();
+  let at: number | null = null;
+  const wire = wireFor(o, account, {
+    sink: (f) => {
+      if (f.kind === "ack" && f.eventId === answer) {
+        at = f.step;
+        signal.notify();
+      }
+    },
+    // The answer is on the events channel, read in a group of this process's own.
+    bridge: { publish: ["cmd"], consume: ["ev"], group: `data-ev-${o.nodeId}-${incarnation}` },
+  });
+  onAbort(o.signal, () => signal.notify());
+  try {
+    await wire.start();
+    await wire.send(
+      FrameTopics.done(account),
+      control("done", `resume:${o.nodeId}:${incarnation}`, account, 0),
+    );
+    await wire.bridge.flush();
+    for (;;) {
+      if (at !== null) return at;
+      if (o.signal.aborted) throw stoppedError();
+      await signal.wait();
+    }
+  } finally {
+    await wire.stop(1000);
+  }
+}
+
 // --- strategy --------------------------------------------------------------------------------
+
+/**
+ * Which market-data events a strategy node shows its strategies, in arrival order: never one
+ * twice (a repeat — an at-least-once redelivery, or a replacement data node publishing again
+ * what its predecessor had got to the broker — has a sequence number not above the last one of
+ * its instrument, which travels in one partition in order), and none older than one already
+ * shown (across partitions an older event of one instrument may arrive after a newer one of
+ * another; the engine's clock only moves forward).
+ */
+export class ArrivalOrder {
+  private readonly lastStep = new Map<string, number>();
+  private lastTs = -1;
+  /** Dropped as repeats. */
+  repeated = 0;
+  /** Dropped as older than an event already shown. */
+  late = 0;
+
+  accept(step: number, key: string, tsEvent: number): boolean {
+    if (step <= (this.lastStep.get(key) ?? 0)) {
+      this.repeated++;
+      return false;
+    }
+    this.lastStep.set(key, step);
+    if (tsEvent < this.lastTs) {
+      this.late++;
+      return false;
+    }
+    this.lastTs = tsEvent;
+    return true;
+  }
+}
 
 export async function runStreamStrategyNode(o: NodeRunOptions): Promise<NodeRunResult> {
   const bt = needBacktest(o);
@@ -159,7 +261,7 @@ export async function runStreamStrategyNode(o: NodeRunOptions): Promise<NodeRunR
   };
 
   let events = 0;
-  let late = 0;
+  const arrivals = new ArrivalOrder();
   async function* feed(): AsyncGenerator<MarketData> {
     // Rebuild: every event the execution node published before it answered our hello.
     await until(() => syncedAt !== null && evNext > syncedAt);
@@ -167,7 +269,6 @@ export async function runStreamStrategyNode(o: NodeRunOptions): Promise<NodeRunR
     o.say(
       `synced events=${syncedAt} orders=${mirror.engine.exec.cache.size} rebuilt=${mirror.rebuiltOrders}`,
     );
-    let lastTs = -1;
     for (;;) {
       await until(() => mdHead < mdFrames.length || ended.size >= bt.instruments.length);
       if (mdHead >= mdFrames.length) return;
@@ -178,13 +279,7 @@ export async function runStreamStrategyNode(o: NodeRunOptions): Promise<NodeRunR
         mdHead = 0;
       }
       const d = md.open<MarketData>(f.items[0]).message;
-      // The engine's clock only moves forward: across partitions an older event may arrive
-      // after a newer one of another instrument.
-      if (d.tsEvent < lastTs) {
-        late++;
-        continue;
-      }
-      lastTs = d.tsEvent;
+      if (!arrivals.accept(f.step, f.key, d.tsEvent)) continue;
       yield d;
       events++;
       await sendCommands();
@@ -218,7 +313,9 @@ export async function runStreamStrategyNode(o: NodeRunOptions): Promise<NodeRunR
     }
     if (mirror.unknownOrders > 0)
       o.logger.warn({ unknownOrders: mirror.unknownOrders }, "events of unknown orders were ignored");
-    o.say(`done events=${events} commands=${mirror.commands} late=${late}`);
+    o.say(
+      `done events=${events} commands=${mirror.commands} late=${arrivals.late} repeated=${arrivals.repeated}`,
+    );
     return { role: "strategy", events, stopped: false };
   } catch (e) {
     if (stopped) return { role: "strategy", events, stopped: true };
@@ -354,6 +451,8 @@ export async function runStreamExecutionNode(o: NodeRunOptions): Promise<NodeRun
   let duplicates = 0;
   let stale = 0;
   let started = false;
+  /** Highest market-data sequence number taken from the inbox (they are taken in order). */
+  let mdTaken = 0;
 
   /** Handles one command frame; false while it must wait for the first market-data event. */
   const handle = async (f: NodeFrame): Promise<boolean> => {
@@ -370,6 +469,12 @@ export async function runStreamExecutionNode(o: NodeRunOptions): Promise<NodeRun
     }
     if (what === "fin") {
       if (current?.incarnation === incarnation) current.fin = true;
+      return true;
+    }
+    if (what === "resume") {
+      // A data process starts: it publishes after the last event taken here (askResumePoint).
+      await publish(control("ack", `resumed:${nodeId}:${incarnation}`, account, mdTaken));
+      o.logger.info({ nodeId, incarnation, after: mdTaken }, "data node resumes");
       return true;
     }
     if (what !== "cmd") {
@@ -410,6 +515,7 @@ export async function runStreamExecutionNode(o: NodeRunOptions): Promise<NodeRun
   };
 
   let events = 0;
+  const processed = new MarketDataDigest();
   async function* feed(): AsyncGenerator<MarketData> {
     // Market data by global sequence (the execution node reads every partition, so none is
     // missing); commands in between, as they arrive.
@@ -418,6 +524,7 @@ export async function runStreamExecutionNode(o: NodeRunOptions): Promise<NodeRun
     const arrive = (step: number) =>
       wire.inbox.take("md", step).then(
         (f) => {
+          mdTaken = f.step;
           ready = f;
           signal.notify();
         },
@@ -438,7 +545,9 @@ export async function runStreamExecutionNode(o: NodeRunOptions): Promise<NodeRun
         ready = null;
         if (f.kind === "end") mdDone = true;
         else {
-          yield wire.open<MarketData>(f.items[0]).message;
+          const d = wire.open<MarketData>(f.items[0]).message;
+          processed.add(f.step, f.key, d.tsEvent);
+          yield d;
           events++;
           started = true;
           await flushEvents();
@@ -473,6 +582,7 @@ export async function runStreamExecutionNode(o: NodeRunOptions): Promise<NodeRun
     const summary = {
       ...summarize(r.result),
       commands: { handled: handledIds, duplicates, stale, refused },
+      marketData: { events: processed.events, lastStep: processed.lastStep, digest: processed.hex() },
     };
     writeFileSync(out, `${JSON.stringify(summary)}\n`);
   }
