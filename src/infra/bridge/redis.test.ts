@@ -42,19 +42,40 @@ describeService("redis", "Redis Streams bridge", () => {
     return { b, transport };
   }
 
-  it("recovers entries a dead consumer left pending (XAUTOCLAIM) and acknowledges them", async () => {
-    const ns = `claim${++run}-${process.pid}`;
-    const pubBus = new MessageBus();
-    const { b: pub, transport } = bridge(pubBus, {
+  /** A publishing bridge on one partition whose stream already has the consumer group. */
+  async function publisher(ns: string, messagesPerEntry: number) {
+    const bus = new MessageBus();
+    const { b, transport } = bridge(bus, {
       nodeId: "pub",
       namespace: ns,
       publish: ["md"],
       partitions: 1,
-      redis: { blockMs: 50, messagesPerEntry: 10 },
+      redis: { blockMs: 50, messagesPerEntry },
     });
-    await pub.start();
+    await b.start();
     const key = transport.streamKey("md", 0);
     await redis.xgroup("CREATE", key, "botv6", "0", "MKSTREAM");
+    return { bus, b, key };
+  }
+
+  /** A consuming bridge on one partition; the trade ids it delivers collect in `got`. */
+  function tradeConsumer(nodeId: string, ns: string, redisOver: BridgeConfigInput["redis"] = {}) {
+    const bus = new MessageBus();
+    const got: string[] = [];
+    bus.subscribe<TradeTick>("data.trades.*", (t) => got.push(t.tradeId));
+    const { b, transport } = bridge(bus, {
+      nodeId,
+      namespace: ns,
+      consume: ["md"],
+      partitions: 1,
+      redis: { blockMs: 50, ...redisOver },
+    });
+    return { bus, got, b, transport };
+  }
+
+  it("recovers entries a dead consumer left pending (XAUTOCLAIM) and acknowledges them", async () => {
+    const ns = `claim${++run}-${process.pid}`;
+    const { bus: pubBus, b: pub, key } = await publisher(ns, 10);
     for (let i = 0; i < 100; i++) pubBus.publish(Topics.trades(BTC), sampleTrade(i));
     await pub.flush();
     // A consumer reads everything and dies before acknowledging.
@@ -72,16 +93,7 @@ describeService("redis", "Redis Streams bridge", () => {
     expect(read[0][1]).toHaveLength(10);
     expect(((await redis.xpending(key, "botv6")) as [number])[0]).toBe(10);
 
-    const subBus = new MessageBus();
-    const got: string[] = [];
-    subBus.subscribe<TradeTick>("data.trades.*", (t) => got.push(t.tradeId));
-    const { b: sub } = bridge(subBus, {
-      nodeId: "survivor",
-      namespace: ns,
-      consume: ["md"],
-      partitions: 1,
-      redis: { blockMs: 50, claimIdleMs: 300 },
-    });
+    const { got, b: sub } = tradeConsumer("survivor", ns, { claimIdleMs: 300 });
     await sub.start();
     await waitFor(() => got.length === 100, "the dead consumer's 100 entries");
     expect(got).toEqual(Array.from({ length: 100 }, (_, i) => String(100_000_000 + i)));
@@ -93,34 +105,22 @@ describeService("redis", "Redis Streams bridge", () => {
 
   it("acknowledges a handled batch with its next read: a consumer that dies before that leaves it pending, and its restart redelivers it", async () => {
     const ns = `ackread${++run}-${process.pid}`;
-    const pubBus = new MessageBus();
-    const { b: pub, transport } = bridge(pubBus, {
-      nodeId: "pub",
-      namespace: ns,
-      publish: ["md"],
-      partitions: 1,
-      redis: { blockMs: 50, messagesPerEntry: 1 },
-    });
-    await pub.start();
-    const key = transport.streamKey("md", 0);
-    await redis.xgroup("CREATE", key, "botv6", "0", "MKSTREAM");
+    const { bus: pubBus, b: pub, key } = await publisher(ns, 1);
     for (let i = 0; i < 10; i++) pubBus.publish(Topics.trades(BTC), sampleTrade(i));
     await pub.flush();
     const pending = async () => ((await redis.xpending(key, "botv6")) as [number])[0];
 
     // Consumer 1 handles the batch of 10 entries, then "dies" (like a SIGKILL) from inside its
     // last handler: after the batch was handled but before the read that carries its XACKs.
-    const bus1 = new MessageBus();
-    const got1: string[] = [];
-    const { b: sub1, transport: t1 } = bridge(bus1, {
-      nodeId: "consumer",
-      namespace: ns,
-      consume: ["md"],
-      partitions: 1,
-      redis: { blockMs: 50, claimIdleMs: 600_000 },
+    const {
+      bus: bus1,
+      got: got1,
+      b: sub1,
+      transport: t1,
+    } = tradeConsumer("consumer", ns, {
+      claimIdleMs: 600_000,
     });
-    bus1.subscribe<TradeTick>("data.trades.*", (t) => {
-      got1.push(t.tradeId);
+    bus1.subscribe<TradeTick>("data.trades.*", () => {
       if (got1.length === 10) {
         // Private fields: stop the read loop and drop both connections without a word to Redis.
         const dead = t1 as unknown as { closed: boolean; reader: Redis; cmd: Redis };
@@ -135,16 +135,7 @@ describeService("redis", "Redis Streams bridge", () => {
     expect(await pending()).toBe(10);
 
     // Its replacement (same consumer name) first re-reads its own pending entries.
-    const bus2 = new MessageBus();
-    const got2: string[] = [];
-    bus2.subscribe<TradeTick>("data.trades.*", (t) => got2.push(t.tradeId));
-    const { b: sub2 } = bridge(bus2, {
-      nodeId: "consumer",
-      namespace: ns,
-      consume: ["md"],
-      partitions: 1,
-      redis: { blockMs: 50, claimIdleMs: 600_000 },
-    });
+    const { got: got2, b: sub2 } = tradeConsumer("consumer", ns, { claimIdleMs: 600_000 });
     await sub2.start();
     await waitFor(() => got2.length === 10, "the 10 pending entries redelivered");
     expect(got2).toEqual(got1);
@@ -208,15 +199,7 @@ describeService("redis", "Redis Streams bridge", () => {
 
   it("dead-letters a corrupt pack of messages instead of skipping it", async () => {
     const ns = `pack${++run}-${process.pid}`;
-    const subBus = new MessageBus();
-    const got: string[] = [];
-    subBus.subscribe<TradeTick>("data.trades.*", (t) => got.push(t.tradeId));
-    const { b: sub, transport } = bridge(subBus, {
-      nodeId: "sub",
-      namespace: ns,
-      consume: ["md"],
-      partitions: 1,
-    });
+    const { got, b: sub, transport } = tradeConsumer("sub", ns);
     await sub.start();
     const key = transport.streamKey("md", 0);
     await redis.xadd(key, "*", "b", Buffer.from([0xff, 0xff, 0, 0, 1, 2]));
