@@ -166,6 +166,9 @@ const backtestConfigSchema = z.strictObject({
 });
 export type BacktestFileConfig = z.infer<typeof backtestConfigSchema>;
 
+/** A positive integer bridge setting (counts, milliseconds). */
+const posIntSetting = z.number().int().min(1);
+
 /**
  * `botv6 node --role ...`: how this process joins a multi-process deployment (docs/deployment.md).
  * Every node of one deployment reads the same file; the role comes from the command line.
@@ -192,6 +195,49 @@ const nodeConfigSchema = z
         .default("botv6"),
       partitions: z.number().int().min(1).max(1024).default(4),
       connectTimeoutMs: z.number().int().min(10).default(5000),
+      // Tuning, as for a bus bridge (src/infra/bridge/config.ts, docs/deployment.md "Bridge
+      // configuration"); the bridge validates the values and its errors name the setting.
+      maxBufferedMessages: posIntSetting.optional(),
+      overflow: z.enum(["error", "drop"]).optional(),
+      maxBatch: posIntSetting.optional(),
+      dedupCapacity: posIntSetting.optional(),
+      maxAttempts: posIntSetting.optional(),
+      backoff: z
+        .strictObject({
+          initialMs: posIntSetting.optional(),
+          maxMs: posIntSetting.optional(),
+          seed: z.number().int().optional(),
+        })
+        .optional(),
+      redis: z
+        .strictObject({
+          maxLen: posIntSetting.optional(),
+          claimIdleMs: posIntSetting.optional(),
+          blockMs: posIntSetting.optional(),
+          readCount: posIntSetting.optional(),
+          messagesPerEntry: posIntSetting.optional(),
+        })
+        .optional(),
+      kafka: z
+        .strictObject({
+          sessionTimeoutMs: posIntSetting.optional(),
+          heartbeatIntervalMs: posIntSetting.optional(),
+          acks: z.union([z.literal(-1), z.literal(1)]).optional(),
+          maxWaitMs: posIntSetting.optional(),
+          messagesPerRecord: posIntSetting.optional(),
+        })
+        .optional(),
+      nats: z
+        .strictObject({
+          duplicateWindowMs: posIntSetting.optional(),
+          ackWaitMs: posIntSetting.optional(),
+          fetchMaxMessages: posIntSetting.optional(),
+          requestTimeoutMs: posIntSetting.optional(),
+          publishWindow: posIntSetting.optional(),
+          messagesPerMessage: posIntSetting.optional(),
+          maxMsgs: posIntSetting.optional(),
+        })
+        .optional(),
     }),
     /** Active/standby lease of the execution node (Redis); url defaults to a redis bridge's url. */
     lock: z

@@ -88,14 +88,10 @@ export function wireFor(
     nodeId: o.nodeId,
     accountId,
     bridge: {
-      kind: o.node.bridge.kind,
-      url: o.node.bridge.url,
-      namespace: o.node.bridge.namespace,
-      partitions: o.node.bridge.partitions,
-      connectTimeoutMs: o.node.bridge.connectTimeoutMs,
-      // Latency matters more than batch size for a step barrier.
-      redis: { blockMs: 1000 },
-      kafka: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitMs: 5 },
+      ...o.node.bridge,
+      // Latency matters more than batch size for a step barrier (the config's settings win).
+      redis: { blockMs: 1000, ...o.node.bridge.redis },
+      kafka: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500, maxWaitMs: 5, ...o.node.bridge.kafka },
     },
   });
   if (plan.bridge === null) throw new NodeError("NODE_CONFIG", `${o.role} nodes use no bridge`, {});

@@ -27,7 +27,7 @@ import { describeService } from "../testing/vitest.js";
 import { waitFor } from "../testing/wait.js";
 import { candleNodeConfig } from "./fixtures.js";
 import { ordersOf } from "./mirror.js";
-import { keyOf } from "./nodes.js";
+import { keyOf, type NodeRunOptions, wireFor } from "./nodes.js";
 import { planNode } from "./roles.js";
 import { ArrivalOrder, MarketDataDigest } from "./stream.js";
 import type { RunSummary } from "./summary.js";
@@ -575,6 +575,38 @@ describe("botv6 node stream mode: bad configuration is named", () => {
     const lockstep = await cli("  speed: 10\n");
     expect(lockstep.code).toBe(2);
     expect(lockstep.err).toMatch(/node\.speed: applies to node\.mode: stream only/);
+  });
+
+  it("takes the bridge's tuning keys (retention, batching, de-duplication) and names a bad one", async () => {
+    const config = (bridge: string) =>
+      `node:\n  bridge:\n    kind: redis\n    url: "redis://127.0.0.1:1"\n${bridge}`;
+    const write = (text: string) => {
+      const file = join(dir, `tune-${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(file, text);
+      return file;
+    };
+    const good = loadConfig({
+      file: write(config("    dedupCapacity: 5000\n    redis: { maxLen: 250000, readCount: 500 }\n")),
+    }).config.node;
+    if (good === undefined) throw new Error("no node section");
+    const wire = wireFor(
+      { role: "strategy", node: good, nodeId: "s1", logger: undefined } as unknown as NodeRunOptions,
+      "ACC-1",
+    );
+    const c = wire.bridge.config;
+    expect([c.dedupCapacity, c.redis.maxLen, c.redis.readCount]).toEqual([5000, 250_000, 500]);
+    // The node's own latency default stays where the config says nothing.
+    expect(c.redis.blockMs).toBe(1000);
+    const typo = await runCli(
+      ["node", "--config", write(config("    redis: { maxlen: 5 }\n")), "--role", "data", "--id", "d1"],
+      { out: () => {}, err: (t) => expect(t).toMatch(/:5:\d+: node\.bridge\.redis\.maxlen: unknown key/) },
+    );
+    expect(typo).toBe(2);
+    const zero = await runCli(
+      ["node", "--config", write(config("    maxBatch: 0\n")), "--role", "data", "--id", "d1"],
+      { out: () => {}, err: (t) => expect(t).toMatch(/node\.bridge\.maxBatch/) },
+    );
+    expect(zero).toBe(2);
   });
 });
 
