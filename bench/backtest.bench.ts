@@ -13,11 +13,10 @@ import { BacktestEngine } from "../src/backtest/engine.js";
 import { applyMemoryPolicy } from "../src/core/runtime.js";
 import { readMarketData } from "../src/data/files/index.js";
 import type { OrderRetention } from "../src/execution/cache.js";
-import { currency } from "../src/model/currency.js";
 import { type MarketData, OrderBookDeltas, QuoteTick, TradeTick } from "../src/model/data.js";
 import { AggressorSide } from "../src/model/enums.js";
 import { InstrumentId } from "../src/model/identifiers.js";
-import { CryptoPerpetual } from "../src/model/instruments.js";
+import { btcUsdtPerp } from "../src/model/testing.js";
 import { Price, Quantity } from "../src/model/values.js";
 import { MarketMaker } from "../src/strategy/builtin/market-maker.js";
 import { Strategy } from "../src/strategy/strategy.js";
@@ -36,21 +35,6 @@ class NoOp extends Strategy {
   protected override onTrade(): void {
     this.trades++;
   }
-}
-
-function perp(id: InstrumentId): CryptoPerpetual {
-  return new CryptoPerpetual({
-    id,
-    baseCurrency: currency("BTC"),
-    quoteCurrency: currency("USDT"),
-    settlementCurrency: currency("USDT"),
-    priceIncrement: "0.10",
-    sizeIncrement: "0.001",
-    marginInit: "0.05",
-    marginMaint: "0.025",
-    makerFee: "0.0002",
-    takerFee: "0.0005",
-  });
 }
 
 /** Trade ticks generated on the fly (nothing kept: the memory case streams them). */
@@ -84,7 +68,7 @@ function mmEngine(id: InstrumentId, orderRetention?: OrderRetention): BacktestEn
         leverage: 10,
       },
     ],
-    instruments: [perp(id)],
+    instruments: [btcUsdtPerp(id)],
   });
   engine.addStrategy(new MarketMaker("MM", { instrument: id.value, size: "0.010" }));
   return engine;
@@ -223,7 +207,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       venues: [
         { name: "BINANCE", accountType: "margin", startingBalances: ["100000 USDT"], fillModel: "trades" },
       ],
-      instruments: [perp(id)],
+      instruments: [btcUsdtPerp(id)],
     });
     engine.addStrategy(new NoOp(id));
     const rss0 = process.memoryUsage().rss;
@@ -289,7 +273,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       venues: [
         { name: "BINANCE", accountType: "margin", startingBalances: ["100000 USDT"], fillModel: "trades" },
       ],
-      instruments: [perp(id)],
+      instruments: [btcUsdtPerp(id)],
     });
     const s = new NoOp(id);
     engine.addStrategy(s);

@@ -16,11 +16,10 @@ import { fileURLToPath } from "node:url";
 import { TestClock } from "../src/core/clock.js";
 import { Rng } from "../src/core/rng.js";
 import { OrderBook } from "../src/data/book/order-book.js";
-import { currency } from "../src/model/currency.js";
 import { OrderBookDeltas, TradeTick } from "../src/model/data.js";
 import { OrderSide, OrderType, TimeInForce } from "../src/model/enums.js";
 import { AccountId, ClientOrderId, InstrumentId } from "../src/model/identifiers.js";
-import { CryptoPerpetual } from "../src/model/instruments.js";
+import { btcUsdtPerp } from "../src/model/testing.js";
 import { Price, Quantity } from "../src/model/values.js";
 import { SimulatedExchange } from "../src/venues/sim/exchange.js";
 import { loadBinanceUsdm } from "../src/venues/sim/replay-support.js";
@@ -30,19 +29,7 @@ const DATA = fileURLToPath(new URL("../../shared/data/", import.meta.url));
 const FILE = `${DATA}orderbook/hftbacktest_binance-usdm_btcusdt_20240808.gz`;
 
 const ID = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
-const INST = new CryptoPerpetual({
-  id: ID,
-  baseCurrency: currency("BTC"),
-  quoteCurrency: currency("USDT"),
-  settlementCurrency: currency("USDT"),
-  priceIncrement: "0.10",
-  sizeIncrement: "0.001",
-  minNotional: "100",
-  makerFee: "0.0002",
-  takerFee: "0.0005",
-  marginInit: "0.01",
-  marginMaint: "0.005",
-});
+const INST = btcUsdtPerp(ID, { minNotional: "100", marginInit: "0.01", marginMaint: "0.005" });
 const QTY = Quantity.parse("0.002");
 
 interface RunResult {

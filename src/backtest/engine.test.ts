@@ -13,24 +13,13 @@ import {
 import { AccountType, AggressorSide, OrderSide, PriceType } from "../model/enums.js";
 import type { OrderEvent, PositionEvent } from "../model/events.js";
 import { AccountId, InstrumentId } from "../model/identifiers.js";
-import { CryptoPerpetual } from "../model/instruments.js";
+import { btcUsdtPerp } from "../model/testing.js";
 import { Price, Quantity } from "../model/values.js";
 import { Strategy } from "../strategy/strategy.js";
 import { type BacktestConfig, BacktestEngine } from "./engine.js";
 
 const ID = InstrumentId.parse("BTCUSDT-PERP.SIM");
-const PERP = new CryptoPerpetual({
-  id: ID,
-  baseCurrency: currency("BTC"),
-  quoteCurrency: currency("USDT"),
-  settlementCurrency: currency("USDT"),
-  priceIncrement: "0.1",
-  sizeIncrement: "0.001",
-  marginInit: "0.1",
-  marginMaint: "0.05",
-  makerFee: "0.0002",
-  takerFee: "0.0005",
-});
+const PERP = btcUsdtPerp(ID, { priceIncrement: "0.1", marginInit: "0.1", marginMaint: "0.05" });
 const BT = new BarType(ID, new BarSpecification(1, BarAggregation.Minute, PriceType.Last));
 const MIN = 60_000_000;
 const T0 = 1_700_000_000_000_000 - (1_700_000_000_000_000 % MIN);
@@ -412,18 +401,7 @@ describe("order retention on a long market-making run (Binance USD-M capture)", 
     const { readMarketData } = await import("../data/files/index.js");
     const { MarketMaker } = await import("../strategy/builtin/market-maker.js");
     const id = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
-    const perp = new CryptoPerpetual({
-      id,
-      baseCurrency: currency("BTC"),
-      quoteCurrency: currency("USDT"),
-      settlementCurrency: currency("USDT"),
-      priceIncrement: "0.10",
-      sizeIncrement: "0.001",
-      marginInit: "0.05",
-      marginMaint: "0.025",
-      makerFee: "0.0002",
-      takerFee: "0.0005",
-    });
+    const perp = btcUsdtPerp(id);
     const data: MarketData[] = [];
     for await (const rec of readMarketData([
       "../shared/data/orderbook/hftbacktest_binance-usdm_btcusdt_20240808.gz",

@@ -33,7 +33,7 @@ import {
 } from "../../model/data.js";
 import { AccountType, OrderSide, OrderStatus, PriceType } from "../../model/enums.js";
 import { AccountId, InstrumentId } from "../../model/identifiers.js";
-import { CryptoPerpetual } from "../../model/instruments.js";
+import { btcUsdtPerp } from "../../model/testing.js";
 import { aggressorOf } from "../../orderflow/common.js";
 import { builtinStrategy } from "./index.js";
 import { MlSignal } from "./ml-signal.js";
@@ -42,18 +42,7 @@ const CANDLES = fileURLToPath(
   new URL("../../../../shared/data/ohlcv/nautilus_BTC-PERP_1m_2021-12-31_2022-02-01.csv", import.meta.url),
 );
 const ID = InstrumentId.parse("BTC-PERP.UNKNOWN");
-const PERP = new CryptoPerpetual({
-  id: ID,
-  baseCurrency: currency("BTC"),
-  quoteCurrency: currency("USDT"),
-  settlementCurrency: currency("USDT"),
-  priceIncrement: "0.01",
-  sizeIncrement: "0.001",
-  marginInit: "0.1",
-  marginMaint: "0.05",
-  makerFee: "0.0002",
-  takerFee: "0.0005",
-});
+const PERP = btcUsdtPerp(ID, { priceIncrement: "0.01", marginInit: "0.1", marginMaint: "0.05" });
 
 const SPEC: FeatureSetSpec = {
   name: "btc-1m",
@@ -434,18 +423,7 @@ describe("ml-signal strategy on real candles", () => {
       new URL("../../../../shared/data/trades/binance-usdm_BTCUSDT_trades_2024-08-08.csv", import.meta.url),
     );
     const BN = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
-    const perp = new CryptoPerpetual({
-      id: BN,
-      baseCurrency: currency("BTC"),
-      quoteCurrency: currency("USDT"),
-      settlementCurrency: currency("USDT"),
-      priceIncrement: "0.10",
-      sizeIncrement: "0.001",
-      marginInit: "0.1",
-      marginMaint: "0.05",
-      makerFee: "0.0002",
-      takerFee: "0.0005",
-    });
+    const perp = btcUsdtPerp(BN, { marginInit: "0.1", marginMaint: "0.05" });
     const trades: TradeTick[] = [];
     for await (const rec of readMarketData([TRADES], { instrument: BN.value }))
       trades.push(rec.data as TradeTick);

@@ -10,23 +10,12 @@ import { currency } from "../../model/currency.js";
 import type { MarketData } from "../../model/data.js";
 import { AccountType, OrderStatus } from "../../model/enums.js";
 import { AccountId, InstrumentId } from "../../model/identifiers.js";
-import { CryptoPerpetual } from "../../model/instruments.js";
+import { btcUsdtPerp } from "../../model/testing.js";
 import { parseIsoToMicros } from "../../model/time.js";
 import { ObiMomentum } from "./obi-momentum.js";
 
 const ID = InstrumentId.parse("BTCUSDT-PERP.SIM");
-const PERP = new CryptoPerpetual({
-  id: ID,
-  baseCurrency: currency("BTC"),
-  quoteCurrency: currency("USDT"),
-  settlementCurrency: currency("USDT"),
-  priceIncrement: "0.10",
-  sizeIncrement: "0.001",
-  marginInit: "0.05",
-  marginMaint: "0.025",
-  makerFee: "0",
-  takerFee: "0.0005",
-});
+const PERP = btcUsdtPerp(ID, { makerFee: "0" });
 
 function* feed(minutes: number): Generator<MarketData> {
   const start = parseIsoToMicros("2026-01-05T00:00:00Z");

@@ -31,7 +31,8 @@ import {
   TriggerType,
 } from "../../model/enums.js";
 import { AccountId, ClientOrderId, InstrumentId } from "../../model/identifiers.js";
-import { CryptoPerpetual, CurrencyPair } from "../../model/instruments.js";
+import { CurrencyPair } from "../../model/instruments.js";
+import { btcUsdtPerp } from "../../model/testing.js";
 import { Price, Quantity } from "../../model/values.js";
 import { type FillModelKind, SimulatedExchange, type SimulatedExchangeConfig } from "./exchange.js";
 import { commissionRaw, parseRate } from "./fees.js";
@@ -677,19 +678,7 @@ const USDM = "/work/shared/data/orderbook/hftbacktest_binance-usdm_btcusdt_20240
 
 describe.runIf(existsSync(USDM))("L2 model on the Binance USD-M recording", () => {
   const id = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
-  const inst = new CryptoPerpetual({
-    id,
-    baseCurrency: currency("BTC"),
-    quoteCurrency: currency("USDT"),
-    settlementCurrency: currency("USDT"),
-    priceIncrement: "0.10",
-    sizeIncrement: "0.001",
-    minNotional: "100",
-    makerFee: "0.0002",
-    takerFee: "0.0005",
-    marginInit: "0.01",
-    marginMaint: "0.005",
-  });
+  const inst = btcUsdtPerp(id, { minNotional: "100", marginInit: "0.01", marginMaint: "0.005" });
   const usdmVenue = (clock: TestClock) =>
     new SimulatedExchange({
       venue: "BINANCE",
