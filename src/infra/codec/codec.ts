@@ -528,19 +528,22 @@ function readHeader(r: ByteReader, out: MutableHeader): void {
   const topic = (flags & HeaderFlags.DEFAULT_TOPIC) === 0 ? r.internedStr("topic") : null;
   const headerEnd = r.pos - base;
   if (bodyOffset < headerEnd || (bodyOffset > headerEnd && minor <= lastMinorOf(major))) {
-    const label = id ?? `${producer}:${sequence}`;
     throw new CodecError(
       "CODEC_LENGTH_MISMATCH",
-      `${codec.name} ${label}: header length ${bodyOffset} does not match its fields (${headerEnd})`,
-      { type: codec.name, eventId: label },
+      `${codec.name} ${idLabel(id, producer, sequence)}: header length ${bodyOffset} does not match its fields (${headerEnd})`,
+      { type: codec.name, eventId: idLabel(id, producer, sequence) },
     );
   }
   if (bodyOffset + bodyLength !== length) {
-    const label = id ?? `${producer}:${sequence}`;
     throw new CodecError(
       "CODEC_LENGTH_MISMATCH",
-      `${codec.name} ${label}: header says ${bodyOffset + bodyLength} bytes, message has ${length}`,
-      { type: codec.name, eventId: label, expected: bodyOffset + bodyLength, actual: length },
+      `${codec.name} ${idLabel(id, producer, sequence)}: header says ${bodyOffset + bodyLength} bytes, message has ${length}`,
+      {
+        type: codec.name,
+        eventId: idLabel(id, producer, sequence),
+        expected: bodyOffset + bodyLength,
+        actual: length,
+      },
     );
   }
   out.major = major;
@@ -555,6 +558,11 @@ function readHeader(r: ByteReader, out: MutableHeader): void {
   out.busTopic = topic;
   out.bodyOffset = bodyOffset;
   out.bodyLength = bodyLength;
+}
+
+/** The event id of a header being read, for an error message. */
+function idLabel(id: string | null, producer: string, sequence: number): string {
+  return id ?? `${producer}:${sequence}`;
 }
 
 function wrapBodyError(e: unknown, h: MessageHeader): CodecError {

@@ -89,8 +89,15 @@ function incarnationId(): string {
   return `${Date.now().toString(36)}${process.pid.toString(36)}`;
 }
 
-function control(kind: "done" | "ack", eventId: string, key: string, step: number): NodeFrame {
-  return { type: "NodeFrame", eventId, key, kind, step, items: [] };
+/** A frame with an explicit event id (control messages: hello, fin, synced, ...). */
+function control(
+  kind: "done" | "ack",
+  eventId: string,
+  key: string,
+  step: number,
+  items: Uint8Array[] = [],
+): NodeFrame {
+  return { type: "NodeFrame", eventId, key, kind, step, items };
 }
 
 /**
@@ -257,7 +264,7 @@ export async function runStreamStrategyNode(o: NodeRunOptions): Promise<NodeRunR
     if (items.length === 0) return;
     frames++;
     const id = `cmd:${o.nodeId}:${incarnation}:${frames}`;
-    await md.send(FrameTopics.done(account), { ...control("done", id, account, frames), items });
+    await md.send(FrameTopics.done(account), control("done", id, account, frames, items));
   };
 
   let events = 0;
