@@ -146,6 +146,20 @@ async function loadCapture(): Promise<MarketData[]> {
 }
 
 /** Child process: one market-maker memory run of `variant`; prints one JSON record. */
+/** Runs a backtest, sampling RSS at the engine's progress callback: result, time, CPU, RSS. */
+async function runSampled(engine: BacktestEngine, data: Parameters<BacktestEngine["run"]>[0]) {
+  const rss0 = process.memoryUsage().rss;
+  let peak = rss0;
+  const c0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const r = await engine.run(data, () => {
+    const rss = process.memoryUsage().rss;
+    if (rss > peak) peak = rss;
+  });
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  return { r, secs, c0, rss0, peak };
+}
+
 async function memoryChild(variant: string): Promise<void> {
   const id = InstrumentId.parse("BTCUSDT-PERP.BINANCE");
   const rssStart = process.memoryUsage().rss;
@@ -155,15 +169,7 @@ async function memoryChild(variant: string): Promise<void> {
     id,
     variant === "default" ? undefined : { dropClosedEvents: true, maxClosedOrders: 10_000 },
   );
-  const rss0 = process.memoryUsage().rss;
-  let peak = rss0;
-  const c0 = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const r = await engine.run(replayed(data, M), () => {
-    const rss = process.memoryUsage().rss;
-    if (rss > peak) peak = rss;
-  });
-  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  const { r, secs, c0, rss0, peak } = await runSampled(engine, replayed(data, M));
   const maxRss = process.resourceUsage().maxRSS * 1024;
   process.stdout.write(
     `${JSON.stringify({
@@ -210,15 +216,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       instruments: [btcUsdtPerp(id)],
     });
     engine.addStrategy(new NoOp(id));
-    const rss0 = process.memoryUsage().rss;
-    let peak = rss0;
-    const c0 = process.cpuUsage();
-    const start = process.hrtime.bigint();
-    const r = await engine.run(tradeStream(id, M), () => {
-      const rss = process.memoryUsage().rss;
-      if (rss > peak) peak = rss;
-    });
-    const secs = Number(process.hrtime.bigint() - start) / 1e9;
+    const { r, secs, c0, rss0, peak } = await runSampled(engine, tradeStream(id, M));
     ctx.emit({
       case: "backtest.memory.10M-trade-events.noop-strategy (streamed)",
       events: r.events,
